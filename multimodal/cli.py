@@ -1,0 +1,267 @@
+"""`python -m multimodal {models,predict,data,train,evaluate,bench}`.
+
+User mistakes (a corrupt image, a missing file, a broken bundle) end with one line on
+stderr and a non-zero exit code, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .errors import MultimodalError, NoModelError
+
+WEIGHTS_DIR = Path(os.environ.get("MULTIMODAL_WEIGHTS",
+                                  Path(__file__).resolve().parent.parent / "weights"))
+TASK_NAMES = ("caption", "transcribe", "translate")
+
+
+def default_bundle(task: str, weights_dir: Path = WEIGHTS_DIR) -> Path:
+    """The shipped bundle for `task`: the one marked default, else the first by name."""
+    from .bundle import find_bundles
+
+    found = [(p, c) for p, c in find_bundles(weights_dir) if c["task"] == task]
+    if not found:
+        raise NoModelError(
+            f"no {task} model is trained yet: {weights_dir} holds no {task} bundle. Train one "
+            f"with `python -m multimodal train --task {task} ...` or pass --weights PATH.")
+    marked = [p for p, c in found if c.get("metadata", {}).get("default")]
+    return (marked or [found[0][0]])[0]
+
+
+def _json_value(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _key_values(pairs: list[str]) -> dict:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise MultimodalError(f"expected KEY=VALUE, got {pair!r}")
+        out[key.replace("-", "_")] = _json_value(value)
+    return out
+
+
+def cmd_models(args) -> int:
+    from .bundle import find_bundles
+    from .encoders import get_encoder_class, list_encoders
+
+    encoders = [{"name": n, "modality": get_encoder_class(n).modality} for n in list_encoders()]
+    bundles = []
+    for path, config in find_bundles(args.weights_dir):
+        meta = config.get("metadata", {})
+        size = sum(f.stat().st_size for f in path.iterdir() if f.is_file())
+        bundles.append({"name": path.name, "path": str(path), "task": config["task"],
+                        "encoder": config["encoder"]["name"], "megabytes": round(size / 1e6, 2),
+                        "parameters": meta.get("parameters"), "metrics": meta.get("metrics", {})})
+    if args.json:
+        print(json.dumps({"encoders": encoders, "bundles": bundles}, indent=2))
+        return 0
+    print("Encoders:")
+    for e in encoders:
+        print(f"  {e['name']:<20} {e['modality']}")
+    print(f"Bundles in {args.weights_dir}:" if bundles else f"No bundles in {args.weights_dir}.")
+    for b in bundles:
+        metrics = ", ".join(f"{k} {v}" for k, v in b["metrics"].items()) or "no scores yet"
+        params = f"{b['parameters']:,}" if b["parameters"] else "?"
+        print(f"  {b['name']:<28} {b['task']:<11} {b['encoder']:<20} {b['megabytes']:>7.2f} MB"
+              f"  {params:>12} params  {metrics}")
+    return 0
+
+
+def _predict_inputs(args) -> list[str]:
+    inputs = list(args.inputs)
+    if args.file:
+        try:
+            lines = Path(args.file).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as err:
+            raise MultimodalError(f"{args.file}: cannot read ({err})") from None
+        inputs += [line for line in lines if line.strip()]
+    if not inputs:
+        raise MultimodalError("nothing to predict: give INPUT arguments or --file")
+    return inputs
+
+
+def cmd_predict(args) -> int:
+    from .pipeline import load
+
+    inputs = _predict_inputs(args)
+    pipe = load(args.weights or default_bundle(args.task), device=args.device)
+    if pipe.task != args.task:
+        raise MultimodalError(f"{pipe.source} is a {pipe.task} model, not a {args.task} model")
+    languages = pipe.config.get("source_languages")
+    if args.src_lang not in (None, "auto") and languages and args.src_lang not in languages:
+        raise MultimodalError(f"this model translates from {', '.join(languages)}, "
+                              f"not {args.src_lang}")
+    predictions = pipe.predict(inputs, beam=args.beam, max_len=args.max_len,
+                               batch_size=args.batch_size)
+    if args.json:
+        print(json.dumps([p.to_json() for p in predictions], ensure_ascii=False, indent=2))
+    else:
+        for p in predictions:
+            print(p.text)
+    return 0
+
+
+def cmd_data(args) -> int:
+    raise MultimodalError(
+        f"the {args.task} corpus builder is not part of this version yet; train on your own "
+        "data with `python -m multimodal train --train PATH` (COCO JSON, TSV/CSV manifest, "
+        "LibriSpeech folder or TSV sentence pairs)")
+
+
+def cmd_train(args) -> int:
+    from .data.readers import read_examples
+    from .devices import pick_device
+    from .recipe import train_task
+    from .train import TrainConfig
+
+    train = read_examples(args.train, args.format)
+    dev = read_examples(args.dev, args.format)[: args.dev_limit] if args.dev else []
+    cfg = TrainConfig(steps=args.steps, batch_size=args.batch_size, grad_accum=args.grad_accum,
+                      lr=args.lr, warmup=args.warmup, eval_every=args.eval_every,
+                      checkpoint_every=args.checkpoint_every, patience=args.patience,
+                      label_smoothing=args.label_smoothing, seed=args.seed,
+                      num_workers=args.workers)
+    run_dir = args.run_dir or Path("runs") / Path(args.out).name
+    path = train_task(args.task, train, dev, args.out, run_dir, cfg, pick_device(args.device),
+                      encoder=args.encoder, encoder_args=_key_values(args.encoder_arg),
+                      decoder_args=_key_values(args.decoder_arg), vocab=args.vocab,
+                      half=args.half, data_name=str(args.train))
+    print(f"saved {path}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from .data.readers import read_examples
+    from .evaluate import evaluate_examples
+    from .pipeline import load
+
+    if not args.test:
+        raise MultimodalError("give the held-out set with --test PATH")
+    pipe = load(args.weights or default_bundle(args.task), device=args.device)
+    examples = read_examples(args.test, args.format)[: args.limit]
+    result = evaluate_examples(pipe, examples, beam=args.beam, batch_size=args.batch_size)
+    hyps = result.pop("hypotheses")
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(" | ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
+                         for k, v in result.items()))
+    if args.output:
+        Path(args.output).write_text("\n".join(hyps) + "\n", encoding="utf-8")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from .bench import run_bench
+
+    run_bench(device=args.device, batches=args.batches, beams=args.beams, steps=args.steps,
+              families=args.families)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m multimodal",
+        description="Captions, transcripts and translations from one attention decoder.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("models", help="list registered encoders and shipped bundles")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--weights-dir", type=Path, default=WEIGHTS_DIR)
+    p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("predict", help="caption images, transcribe audio, translate text")
+    p.add_argument("--task", required=True, choices=TASK_NAMES)
+    p.add_argument("inputs", nargs="*", metavar="INPUT",
+                   help="image or audio paths, or sentences for translate")
+    p.add_argument("--file", help="translate: read one sentence per line from this file")
+    p.add_argument("--weights", help="a bundle folder (default: the task's bundle in weights/)")
+    p.add_argument("--beam", type=int, help="beam size (1 = greedy; default: the bundle's)")
+    p.add_argument("--max-len", type=int, help="cap on output tokens")
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--src-lang", choices=("auto", "fr", "es", "de"), default="auto",
+                   help="translate: the source language (default: auto)")
+    p.add_argument("--device", help="cpu, cuda, cuda:N or mps (default: CUDA if present)")
+    p.add_argument("--json", action="store_true", help="print a JSON list, one object per input")
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("data", help="build a training corpus from offline packages")
+    p.add_argument("task", choices=("translate", "speech", "caption"))
+    p.set_defaults(func=cmd_data)
+
+    p = sub.add_parser("train", help="train a model and save it as a bundle")
+    p.add_argument("--task", required=True, choices=TASK_NAMES)
+    p.add_argument("--train", required=True, type=Path,
+                   help="COCO captions JSON, TSV/CSV manifest (path<TAB>text), LibriSpeech "
+                        "folder or TSV sentence pairs (source<TAB>English)")
+    p.add_argument("--dev", type=Path, help="held-out set for early stopping (same formats)")
+    p.add_argument("--dev-limit", type=int, default=500, help="decode at most this many")
+    p.add_argument("--format", default="auto",
+                   choices=("auto", "coco", "manifest", "librispeech", "pairs"))
+    p.add_argument("--out", required=True, help="bundle folder to write, e.g. weights/my-model")
+    p.add_argument("--run-dir", type=Path, help="checkpoints and log (default: runs/NAME); "
+                   "an existing checkpoint there is resumed")
+    p.add_argument("--encoder", help="a registered encoder (see `models`)")
+    p.add_argument("--encoder-arg", action="append", default=[], metavar="KEY=VALUE",
+                   help="encoder option, e.g. pretrained=true, freeze=false, d_model=512")
+    p.add_argument("--decoder-arg", action="append", default=[], metavar="KEY=VALUE",
+                   help="decoder option, e.g. attention=general, hidden_dim=768")
+    p.add_argument("--vocab", type=int, help="SentencePiece vocabulary size")
+    p.add_argument("--steps", type=int, default=10_000)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--grad-accum", type=int, default=1)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--warmup", type=int, default=500)
+    p.add_argument("--label-smoothing", type=float, default=0.1)
+    p.add_argument("--eval-every", type=int, default=500)
+    p.add_argument("--checkpoint-every", type=int, default=500)
+    p.add_argument("--patience", type=int, default=5)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=0, help="data loader processes")
+    p.add_argument("--half", action="store_true", help="store the bundle's weights as fp16")
+    p.add_argument("--device")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="score a bundle on a held-out set by real decoding")
+    p.add_argument("--task", required=True, choices=TASK_NAMES)
+    p.add_argument("--test", type=Path, help="held-out set (formats as for train)")
+    p.add_argument("--format", default="auto",
+                   choices=("auto", "coco", "manifest", "librispeech", "pairs"))
+    p.add_argument("--weights")
+    p.add_argument("--beam", type=int)
+    p.add_argument("--limit", type=int, help="score only the first N items")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--output", help="write the hypotheses here, one per line")
+    p.add_argument("--device")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("bench", help="decoding throughput per encoder family")
+    p.add_argument("--device", help="default: CUDA if present, else CPU")
+    p.add_argument("--batches", type=int, nargs="+", default=[1, 8, 32])
+    p.add_argument("--beams", type=int, nargs="+", default=[1, 5])
+    p.add_argument("--steps", type=int, default=20, help="output tokens decoded per item")
+    p.add_argument("--families", nargs="+", default=["image", "audio", "text"],
+                   choices=("image", "audio", "text"))
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except MultimodalError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

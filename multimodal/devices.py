@@ -1,0 +1,42 @@
+"""Device choice: CUDA when present, else MPS, else CPU; an explicit choice is checked."""
+
+from __future__ import annotations
+
+import torch
+
+from .errors import MultimodalError
+
+
+def pick_device(name: str | None = None) -> torch.device:
+    if name in (None, "", "auto"):
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise MultimodalError(f"unknown device {name!r} (try cpu, cuda, cuda:1, mps)") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise MultimodalError("CUDA was asked for but no CUDA GPU is available here")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise MultimodalError("MPS was asked for but is not available here")
+    return device
+
+
+def describe(device: torch.device) -> str:
+    """A short human name: the GPU's model, or 'CPU'."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return device.type.upper()
+
+
+def autocast(device: torch.device):
+    """bf16 autocast on CUDA, nothing elsewhere."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+
+
+def synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)

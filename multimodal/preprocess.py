@@ -1,0 +1,39 @@
+"""Raw input -> encoder tensor, and tensors -> padded batch: shared by inference and training
+so that a model always sees its inputs prepared the same way."""
+
+from __future__ import annotations
+
+import torch
+
+from .inputs import clean_text, image_tensor, load_audio, load_image
+from .tokenizer import EOS_ID, PAD_ID, Tokenizer
+
+
+def pad_batch(seqs: list[torch.Tensor], pad_value=0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-pad 1-D tensors to one [B, T] tensor; also return their lengths."""
+    lengths = torch.tensor([len(s) for s in seqs])
+    out = seqs[0].new_full((len(seqs), int(lengths.max())), pad_value)
+    for i, s in enumerate(seqs):
+        out[i, : len(s)] = s
+    return out, lengths
+
+
+class Preprocessor:
+    def __init__(self, modality: str, settings: dict, source_tokenizer: Tokenizer | None = None):
+        self.modality, self.settings, self.source_tokenizer = modality, settings, source_tokenizer
+
+    def __call__(self, item) -> torch.Tensor:
+        """One raw input -> the tensor the encoder reads (raises InputError)."""
+        s = self.settings
+        if self.modality == "image":
+            return image_tensor(load_image(item), s["image_size"], s["mean"], s["std"])
+        if self.modality == "audio":
+            return load_audio(item, s["sample_rate"])
+        ids = self.source_tokenizer.encode(clean_text(item)) + [EOS_ID]
+        return torch.tensor(ids, dtype=torch.long)
+
+    def collate(self, tensors: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """-> (batch, lengths); images have one size, so no lengths."""
+        if self.modality == "image":
+            return torch.stack(tensors), None
+        return pad_batch(tensors, PAD_ID if self.modality == "text" else 0.0)

@@ -1,0 +1,129 @@
+"""From examples to a shipped bundle: tokenizers, model config, training, model card.
+
+`python -m multimodal train` is a thin wrapper around `train_task`."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+
+from .bundle import TASKS, save_bundle
+from .data.readers import Example
+from .devices import describe
+from .encoders import build_encoder, get_encoder_class
+from .errors import MultimodalError
+from .metrics import dev_score
+from .model import EncoderDecoder, build_model
+from .pipeline import Pipeline
+from .preprocess import Preprocessor
+from .tokenizer import Tokenizer
+from .train import ExampleDataset, TrainConfig, Trainer
+
+# Sensible starting points per task; every value can be overridden from the command line.
+DEFAULTS = {
+    "caption": {"encoder": "efficientnet_lite0", "encoder_args": {"d_model": 256},
+                "vocab": 4000, "search": {"beam": 3, "max_len_a": 0.0, "max_len_b": 30}},
+    "transcribe": {"encoder": "cnn_bilstm", "encoder_args": {"d_model": 384},
+                   "vocab": 1000, "search": {"beam": 5, "max_len_a": 0.6, "max_len_b": 10}},
+    "translate": {"encoder": "birnn", "encoder_args": {"d_model": 512},
+                  "vocab": 8000, "search": {"beam": 5, "max_len_a": 1.5, "max_len_b": 10,
+                                            "no_repeat_ngram": 4}},
+}
+DECODER_DEFAULTS = {"embed_dim": 256, "hidden_dim": 512, "num_layers": 2, "attention": "additive"}
+
+
+def _tokenizers(task: str, train: list[Example], run_dir: Path, vocab: int) -> dict:
+    """Train the tokenizers once per run; a resumed run reuses the saved ones."""
+    roles = {"target": [e.target for e in train]}
+    if TASKS[task] == "text":
+        roles["source"] = [e.source for e in train]
+    tokenizers = {}
+    for role, texts in roles.items():
+        path = run_dir / f"{role}.model"
+        if path.exists():
+            tokenizers[role] = Tokenizer.from_file(path)
+        else:
+            tokenizers[role] = Tokenizer.train(texts, vocab, byte_fallback=role == "source")
+            tokenizers[role].save(path)
+    return tokenizers
+
+
+def make_config(task: str, tokenizers: dict, encoder: str | None, encoder_args: dict,
+                decoder_args: dict) -> dict:
+    defaults = DEFAULTS[task]
+    name = encoder or defaults["encoder"]
+    if get_encoder_class(name).modality != TASKS[task]:
+        raise MultimodalError(f"encoder {name!r} reads {get_encoder_class(name).modality}, "
+                         f"but {task} needs a {TASKS[task]} encoder")
+    args = {**(defaults["encoder_args"] if name == defaults["encoder"] else {}), **encoder_args}
+    if "source" in tokenizers:
+        args["vocab_size"] = len(tokenizers["source"])
+    preprocessing = getattr(build_encoder(name, **args), "preprocessing", dict)()
+    return {"task": task, "encoder": {"name": name, "args": args},
+            "decoder": {**DECODER_DEFAULTS, **decoder_args,
+                        "vocab_size": len(tokenizers["target"])},
+            "preprocessing": preprocessing, "search": dict(defaults["search"])}
+
+
+def _input_size(task: str, example: Example) -> int:
+    """A cheap size of each input, so batches hold similar lengths (less padding)."""
+    if TASKS[task] == "text":
+        return len(example.source)
+    return os.path.getsize(example.source)
+
+
+def model_card(name: str, config: dict) -> str:
+    meta = config["metadata"]
+    lines = [f"# {name}", "", f"Task: **{config['task']}**; encoder `{config['encoder']['name']}`"
+             f" + the common attention decoder; {meta['parameters']:,} parameters.", "",
+             "## Training", ""]
+    lines += [f"- {k.replace('_', ' ')}: {v}" for k, v in meta.get("training", {}).items()]
+    lines += ["", "## Scores (real decoding)", ""]
+    metrics = meta.get("metrics", {})
+    lines += [f"- {k}: {v}" for k, v in metrics.items()] or ["- not evaluated yet"]
+    return "\n".join(lines) + "\n"
+
+
+def train_task(task: str, train: list[Example], dev: list[Example], out: str | Path,
+               run_dir: str | Path, cfg: TrainConfig, device: torch.device,
+               encoder: str | None = None, encoder_args: dict | None = None,
+               decoder_args: dict | None = None, vocab: int | None = None,
+               half: bool = False, data_name: str = "") -> Path:
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    tokenizers = _tokenizers(task, train, run_dir, vocab or DEFAULTS[task]["vocab"])
+    config_path = run_dir / "config.json"
+    if config_path.exists():  # resuming: the model must be the one the checkpoint holds
+        config = json.loads(config_path.read_text())
+    else:
+        config = make_config(task, tokenizers, encoder, encoder_args or {}, decoder_args or {})
+        config_path.write_text(json.dumps(config, indent=2))
+    model: EncoderDecoder = build_model(config)
+    prepare = Preprocessor(TASKS[task], config["preprocessing"], tokenizers.get("source"))
+    dataset = ExampleDataset([e.source for e in train], [e.target for e in train], prepare,
+                             tokenizers["target"], [_input_size(task, e) for e in train])
+
+    def evaluate(m: EncoderDecoder) -> float:
+        pipe = Pipeline(m, config, tokenizers, device)
+        hyps = [p.text for p in pipe.predict([e.source for e in dev], beam=1, batch_size=64)]
+        return dev_score(task, hyps, [e.target for e in dev])
+
+    trainer = Trainer(model, dataset, run_dir, cfg, device, evaluate if dev else None)
+    trainer.resume()
+    result = trainer.fit()
+    config["metadata"] = {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "training": {"data": data_name, "examples": len(train), "dev_examples": len(dev),
+                     "steps": result.steps, "seconds": round(result.seconds),
+                     "hardware": describe(device), "batch_size": cfg.batch_size,
+                     "stopped_early": result.stopped_early},
+        "metrics": {} if result.best_score is None else {"dev_score": round(result.best_score, 2)},
+        "parameters": model.num_parameters(),
+    }
+    model.cpu()
+    return save_bundle(out, model, config, tokenizers, half=half,
+                       card=model_card(Path(out).name, config))

@@ -1,0 +1,195 @@
+"""Batched greedy and beam search, written once for every model.
+
+Both work on a whole batch at a time, block padding/BOS, honour a minimum length and
+repeat-n-gram blocking, stop each input at a maximum length tied to its input length
+(`a * input_length + b`, capped), drop finished inputs from the batch as they end, and
+return tokens, scores and the attention matrix of every result. When no beam ends before
+the length limit, the best unfinished hypotheses are returned (flagged `finished=False`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from .encoders.base import EncoderOutput
+from .tokenizer import BOS_ID, EOS_ID, PAD_ID
+
+
+@dataclass
+class SearchOptions:
+    beam: int = 5
+    max_len_a: float = 0.0  # maximum output length = a * input length + b ...
+    max_len_b: int = 50
+    max_len: int = 256  # ... and never more than this
+    min_len: int = 0  # no end token before this many tokens
+    length_penalty: float = 1.0  # score = log-prob / length ** length_penalty
+    no_repeat_ngram: int = 0  # block any n-gram of this size from appearing twice
+    nbest: int = 1
+
+
+@dataclass
+class Hypothesis:
+    tokens: list[int]  # without BOS / EOS
+    score: float  # length-normalised log-probability
+    log_prob: float
+    attention: torch.Tensor  # [len(tokens), input length] on CPU, padding cut off
+    finished: bool  # False when the length limit stopped it
+
+
+def max_lengths(enc: EncoderOutput, options: SearchOptions) -> list[int]:
+    lengths = enc.mask.sum(1).tolist()
+    return [max(1, min(options.max_len, math.ceil(options.max_len_a * n + options.max_len_b)))
+            for n in lengths]
+
+
+def _normalise(log_prob: float, length: int, penalty: float) -> float:
+    return log_prob / (max(length, 1) ** penalty)
+
+
+def _constrain(log_probs: torch.Tensor, history: torch.Tensor, options: SearchOptions):
+    """Forbid PAD/BOS always, EOS before `min_len`, and repeated n-grams."""
+    log_probs[:, PAD_ID] = float("-inf")
+    log_probs[:, BOS_ID] = float("-inf")
+    step = history.shape[1]
+    if step < options.min_len:
+        log_probs[:, EOS_ID] = float("-inf")
+    n = options.no_repeat_ngram
+    if n and step >= n - 1 and step >= 1:
+        prefix = history[:, step - (n - 1):]  # the last n-1 tokens
+        grams = history.unfold(1, n, 1) if step >= n else history[:, :0].unsqueeze(-1)
+        if grams.shape[1]:
+            hits = (grams[:, :, : n - 1] == prefix.unsqueeze(1)).all(-1)
+            banned = torch.zeros_like(log_probs).scatter_add_(1, grams[:, :, -1], hits.float())
+            log_probs.masked_fill_(banned > 0, float("-inf"))
+    return log_probs
+
+
+def _attention_rows(att: torch.Tensor, valid: int) -> torch.Tensor:
+    return att[:, :valid].float().cpu()
+
+
+@torch.inference_mode()
+def greedy_search(decoder, enc: EncoderOutput, options: SearchOptions) -> list[list[Hypothesis]]:
+    batch = enc.memory.shape[0]
+    limits = max_lengths(enc, options)
+    valid = enc.mask.sum(1).tolist()
+    state = decoder.init_state(enc)
+    alive = list(range(batch))
+    device = enc.memory.device
+    last = torch.full((batch,), BOS_ID, dtype=torch.long, device=device)
+    seqs = torch.empty(batch, 0, dtype=torch.long, device=device)
+    atts = enc.memory.new_zeros(batch, 0, enc.memory.shape[1])
+    log_prob = torch.zeros(batch, device=device)
+    results: list[list[Hypothesis]] = [[] for _ in range(batch)]
+    for step in range(max(limits)):
+        logits, state = decoder(last.unsqueeze(1), state)
+        lp = _constrain(torch.log_softmax(logits[:, -1].float(), -1), seqs, options)
+        best, token = lp.max(-1)
+        log_prob = log_prob + best
+        seqs = torch.cat([seqs, token.unsqueeze(1)], 1)
+        atts = torch.cat([atts, decoder.attention_weights[:, -1:]], 1)
+        last = token
+        ended = (token == EOS_ID).tolist()
+        keep = []
+        for row, item in enumerate(alive):
+            if ended[row] or step + 1 >= limits[item]:
+                n = step if ended[row] else step + 1
+                results[item].append(Hypothesis(
+                    seqs[row, :n].tolist(), _normalise(log_prob[row].item(), step + 1,
+                                                       options.length_penalty),
+                    log_prob[row].item(), _attention_rows(atts[row, :n], valid[item]),
+                    bool(ended[row])))
+            else:
+                keep.append(row)
+        if len(keep) < len(alive):
+            if not keep:
+                break
+            index = torch.tensor(keep, device=device)
+            state = state.reorder(index)
+            seqs, atts, last, log_prob = seqs[index], atts[index], last[index], log_prob[index]
+            alive = [alive[r] for r in keep]
+    return results
+
+
+@torch.inference_mode()
+def beam_search(decoder, enc: EncoderOutput, options: SearchOptions) -> list[list[Hypothesis]]:
+    batch, k = enc.memory.shape[0], options.beam
+    limits = max_lengths(enc, options)
+    valid = enc.mask.sum(1).tolist()
+    device = enc.memory.device
+    state = decoder.init_state(enc.index_select(
+        torch.arange(batch, device=device).repeat_interleave(k)))
+    alive = list(range(batch))
+    scores = torch.zeros(batch, k, device=device)
+    scores[:, 1:] = float("-inf")  # all beams start identical: keep only the first
+    last = torch.full((batch * k,), BOS_ID, dtype=torch.long, device=device)
+    seqs = torch.empty(batch * k, 0, dtype=torch.long, device=device)
+    atts = enc.memory.new_zeros(batch * k, 0, enc.memory.shape[1])
+    results: list[list[Hypothesis]] = [[] for _ in range(batch)]
+    for step in range(max(limits)):
+        n_alive = len(alive)
+        logits, state = decoder(last.unsqueeze(1), state)
+        att_step = decoder.attention_weights[:, -1]
+        lp = _constrain(torch.log_softmax(logits[:, -1].float(), -1), seqs, options)
+        vocab = lp.shape[-1]
+        top_scores, top_index = (scores.view(-1, 1) + lp).view(n_alive, k * vocab).topk(2 * k)
+        source_row = torch.arange(n_alive, device=device).unsqueeze(1) * k + top_index // vocab
+        token = top_index % vocab
+        is_eos = token == EOS_ID
+
+        # An end token among the k best candidates finishes that hypothesis.
+        eos_hits = (is_eos[:, :k] & (top_scores[:, :k] > float("-inf"))).nonzero().tolist()
+        for r, c in eos_hits:
+            item, row = alive[r], source_row[r, c].item()
+            if len(results[item]) < k:
+                lp_sum = top_scores[r, c].item()
+                results[item].append(Hypothesis(
+                    seqs[row].tolist(), _normalise(lp_sum, step + 1, options.length_penalty),
+                    lp_sum, _attention_rows(atts[row], valid[item]), True))
+
+        # The k best candidates that did not end carry on (at most k of 2k can end).
+        scores, pick = top_scores.masked_fill(is_eos, float("-inf")).topk(k)
+        rows = source_row.gather(1, pick).view(-1)
+        last = token.gather(1, pick).view(-1)
+        seqs = torch.cat([seqs[rows], last.unsqueeze(1)], 1)
+        atts = torch.cat([atts[rows], att_step[rows].unsqueeze(1)], 1)
+
+        keep = []
+        for r, item in enumerate(alive):
+            if len(results[item]) >= k:
+                continue
+            if step + 1 >= limits[item]:
+                if not results[item]:  # nothing ended: fall back to the best unfinished
+                    for j, lp_sum in enumerate(scores[r].tolist()):
+                        if j == 0 or lp_sum > float("-inf"):
+                            results[item].append(Hypothesis(
+                                seqs[r * k + j].tolist(),
+                                _normalise(lp_sum, step + 1, options.length_penalty), lp_sum,
+                                _attention_rows(atts[r * k + j], valid[item]), False))
+                continue
+            keep.append(r)
+        if len(keep) == n_alive:
+            state = state.reorder_hidden(rows)
+            continue
+        if not keep:
+            break
+        index = torch.tensor(keep, device=device)
+        flat = (index.unsqueeze(1) * k + torch.arange(k, device=device)).view(-1)
+        state = state.reorder(rows[flat])
+        scores, last, seqs, atts = scores[index], last[flat], seqs[flat], atts[flat]
+        alive = [alive[r] for r in keep]
+
+    for hyps in results:
+        hyps.sort(key=lambda h: h.score, reverse=True)
+        del hyps[options.nbest:]
+    return results
+
+
+def search(decoder, enc: EncoderOutput, options: SearchOptions) -> list[list[Hypothesis]]:
+    """n-best hypotheses for every input of the batch, best first."""
+    if options.beam <= 1:
+        return greedy_search(decoder, enc, options)
+    return beam_search(decoder, enc, options)

@@ -1,0 +1,260 @@
+"""One training loop for every task.
+
+AdamW, linear warm-up then cosine decay, gradient clipping, label smoothing, bf16 autocast on
+CUDA, gradient accumulation, a checkpoint every N steps that resumes exactly (weights,
+optimiser, schedule, RNG and position in the data), early stopping on a dev score computed
+by real decoding, tqdm progress and a JSONL log.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch.utils.data import DataLoader, Dataset, Sampler
+from tqdm import tqdm
+
+from .devices import autocast
+from .model import EncoderDecoder
+from .preprocess import Preprocessor, pad_batch
+from .tokenizer import PAD_ID, Tokenizer
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 10_000
+    batch_size: int = 32
+    grad_accum: int = 1  # optimiser step every this many batches
+    lr: float = 1e-3
+    weight_decay: float = 0.01
+    warmup: int = 500
+    final_lr_ratio: float = 0.05  # cosine decay ends at lr * this
+    clip: float = 1.0
+    label_smoothing: float = 0.1
+    log_every: int = 50
+    checkpoint_every: int = 500
+    eval_every: int = 500
+    patience: int = 0  # stop after this many evaluations without a better dev score (0: never)
+    seed: int = 0
+    num_workers: int = 0
+    progress: bool = True
+
+
+class ExampleDataset(Dataset):
+    """(raw input, target text) pairs -> (input tensor, target ids with BOS/EOS)."""
+
+    def __init__(self, sources: list, targets: list[str], prepare: Preprocessor,
+                 target_tokenizer: Tokenizer, lengths: list[int] | None = None):
+        self.sources, self.targets = sources, targets
+        self.prepare, self.tokenizer = prepare, target_tokenizer
+        self.lengths = lengths  # optional size of each input, used to batch similar lengths
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def __getitem__(self, i):
+        ids = self.tokenizer.encode(self.targets[i], add_bos=True, add_eos=True)
+        return self.prepare(self.sources[i]), torch.tensor(ids, dtype=torch.long)
+
+    def collate(self, items):
+        inputs, lengths = self.prepare.collate([x for x, _ in items])
+        targets, _ = pad_batch([y for _, y in items], PAD_ID)
+        return inputs, lengths, targets
+
+
+class ResumableBatchSampler(Sampler):
+    """Shuffled batches, a fixed order per (seed, epoch), so a run can restart mid-epoch.
+
+    With known input lengths, each pool of 50 batches is sorted by length before cutting,
+    which keeps padding low, and the batches are then shuffled."""
+
+    def __init__(self, n: int, batch_size: int, seed: int, lengths: list[int] | None = None):
+        self.n, self.batch_size, self.seed, self.lengths = n, batch_size, seed, lengths
+        self.epoch, self.skip = 0, 0
+
+    def batches(self, epoch: int) -> list[list[int]]:
+        g = torch.Generator().manual_seed(self.seed * 100_003 + epoch)
+        order = torch.randperm(self.n, generator=g).tolist()
+        if self.lengths is not None:
+            pool = self.batch_size * 50
+            order = [i for s in range(0, self.n, pool)
+                     for i in sorted(order[s:s + pool], key=self.lengths.__getitem__)]
+        batches = [order[s:s + self.batch_size] for s in range(0, self.n, self.batch_size)]
+        return [batches[i] for i in torch.randperm(len(batches), generator=g).tolist()]
+
+    def __len__(self) -> int:
+        return math.ceil(self.n / self.batch_size) - self.skip
+
+    def __iter__(self):
+        yield from self.batches(self.epoch)[self.skip:]
+
+
+def lr_factor(step: int, cfg: TrainConfig) -> float:
+    if step < cfg.warmup:
+        return (step + 1) / cfg.warmup
+    progress = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
+    return cfg.final_lr_ratio + (1 - cfg.final_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def _rng_state() -> dict:
+    state = {"torch": torch.get_rng_state(), "python": random.getstate()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    random.setstate(state["python"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+@dataclass
+class TrainResult:
+    steps: int
+    seconds: float
+    best_score: float | None
+    stopped_early: bool
+
+
+class Trainer:
+    """Train `model` on `dataset`; files go to `run_dir` (checkpoint.pt, best.safetensors,
+    log.jsonl). `evaluate(model) -> score` (higher is better) drives early stopping."""
+
+    def __init__(self, model: EncoderDecoder, dataset: ExampleDataset, run_dir: str | Path,
+                 cfg: TrainConfig, device: torch.device,
+                 evaluate: Callable[[EncoderDecoder], float] | None = None):
+        self.model, self.dataset, self.cfg, self.device = model.to(device), dataset, cfg, device
+        self.run_dir = Path(run_dir)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.evaluate = evaluate
+        params = [p for p in model.parameters() if p.requires_grad]
+        decay = [p for p in params if p.dim() > 1]
+        no_decay = [p for p in params if p.dim() <= 1]
+        self.optimizer = torch.optim.AdamW(
+            [{"params": decay, "weight_decay": cfg.weight_decay},
+             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lambda s: lr_factor(s, cfg))
+        self.loss_fn = torch.nn.CrossEntropyLoss(ignore_index=PAD_ID,
+                                                 label_smoothing=cfg.label_smoothing)
+        self.sampler = ResumableBatchSampler(len(dataset), cfg.batch_size, cfg.seed,
+                                             dataset.lengths)
+        self.step, self.batches_seen, self.best, self.bad_evals = 0, 0, None, 0
+        self.elapsed = 0.0
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.run_dir / "checkpoint.pt"
+
+    def save_checkpoint(self) -> None:
+        state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                 "scheduler": self.scheduler.state_dict(), "step": self.step,
+                 "batches_seen": self.batches_seen, "best": self.best,
+                 "bad_evals": self.bad_evals, "elapsed": self.elapsed, "rng": _rng_state(),
+                 "config": asdict(self.cfg)}
+        tmp = self.checkpoint_path.with_suffix(".tmp")
+        torch.save(state, tmp)
+        tmp.replace(self.checkpoint_path)  # never leave a half-written checkpoint
+
+    def resume(self) -> bool:
+        """Continue from run_dir/checkpoint.pt if there is one (our own file, loaded with
+        weights_only=True all the same)."""
+        if not self.checkpoint_path.exists():
+            return False
+        state = torch.load(self.checkpoint_path, map_location=self.device, weights_only=True)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.step, self.batches_seen = state["step"], state["batches_seen"]
+        self.best, self.bad_evals = state["best"], state["bad_evals"]
+        self.elapsed = state["elapsed"]
+        _set_rng_state(state["rng"])
+        return True
+
+    def log(self, **record) -> None:
+        with open(self.run_dir / "log.jsonl", "a") as f:
+            f.write(json.dumps(record) + "\n")
+
+    def _batches(self):
+        """Endless batches, starting where `batches_seen` says."""
+        per_epoch = math.ceil(len(self.dataset) / self.cfg.batch_size)
+        epoch, skip = divmod(self.batches_seen, per_epoch)
+        while True:
+            self.sampler.epoch, self.sampler.skip = epoch, skip
+            loader = DataLoader(self.dataset, batch_sampler=self.sampler,
+                                collate_fn=self.dataset.collate,
+                                num_workers=self.cfg.num_workers,
+                                # its own generator: the global RNG (dropout) stays untouched
+                                generator=torch.Generator().manual_seed(self.cfg.seed))
+            yield from loader
+            epoch, skip = epoch + 1, 0
+
+    def _loss(self, inputs, lengths, targets) -> torch.Tensor:
+        inputs, targets = inputs.to(self.device), targets.to(self.device)
+        lengths = None if lengths is None else lengths.to(self.device)
+        with autocast(self.device):
+            logits = self.model(inputs, lengths, targets[:, :-1])
+        return self.loss_fn(logits.float().flatten(0, 1), targets[:, 1:].flatten())
+
+    def _evaluate(self) -> bool:
+        """Score the dev set; keep the best weights; True when patience has run out."""
+        self.model.eval()
+        score = float(self.evaluate(self.model))
+        self.model.train()
+        improved = self.best is None or score > self.best
+        if improved:
+            self.best, self.bad_evals = score, 0
+            save_file({k: v.detach().cpu().contiguous()
+                       for k, v in self.model.state_dict().items()},
+                      self.run_dir / "best.safetensors")
+        else:
+            self.bad_evals += 1
+        self.log(step=self.step, dev_score=score, best=self.best)
+        return bool(self.cfg.patience) and self.bad_evals >= self.cfg.patience
+
+    def fit(self) -> TrainResult:
+        cfg = self.cfg
+        self.model.train()
+        batches = self._batches()
+        stopped = False
+        bar = tqdm(total=cfg.steps, initial=self.step, disable=not cfg.progress,
+                   desc="train", unit="step", dynamic_ncols=True)
+        began, running = time.perf_counter() - self.elapsed, None
+        while self.step < cfg.steps and not stopped:
+            self.optimizer.zero_grad(set_to_none=True)
+            total = 0.0
+            for _ in range(cfg.grad_accum):
+                loss = self._loss(*next(batches)) / cfg.grad_accum
+                loss.backward()
+                total += loss.item()
+                self.batches_seen += 1
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.clip)
+            self.optimizer.step()
+            self.scheduler.step()
+            self.step += 1
+            self.elapsed = time.perf_counter() - began
+            running = total if running is None else 0.95 * running + 0.05 * total
+            bar.update(1)
+            bar.set_postfix(loss=f"{running:.3f}", lr=f"{self.scheduler.get_last_lr()[0]:.2e}")
+            if self.step % cfg.log_every == 0:
+                self.log(step=self.step, loss=total, lr=self.scheduler.get_last_lr()[0],
+                         seconds=round(self.elapsed, 1))
+            if self.evaluate and self.step % cfg.eval_every == 0:
+                stopped = self._evaluate()
+            if self.step % cfg.checkpoint_every == 0 or stopped or self.step == cfg.steps:
+                self.save_checkpoint()
+        bar.close()
+        best_path = self.run_dir / "best.safetensors"
+        if self.evaluate and best_path.exists():
+            self.model.load_state_dict(load_file(best_path, device=str(self.device)))
+        self.model.eval()
+        return TrainResult(self.step, self.elapsed, self.best, stopped)
