@@ -75,7 +75,7 @@ class Pipeline:
                     options)
             synchronize(self.device)
             share = (time.perf_counter() - began) / len(chunk)
-            for i, nbest in zip(chunk, hyps):
+            for i, nbest in zip(chunk, hyps, strict=True):
                 best = nbest[0]
                 results[i] = Prediction(
                     input=_describe(inputs[i]), text=target.decode(best.tokens),

@@ -51,8 +51,8 @@ class CNNBiLSTMAudioEncoder(Encoder):
             torchaudio.transforms.FrequencyMasking(n_mels // 5, iid_masks=True),
             torchaudio.transforms.TimeMasking(40, iid_masks=True, p=0.2),
         ) if spec_augment else None
-        channels = [1] + [conv_channels] * conv_blocks
-        self.convs = nn.ModuleList(ConvBlock(a, b) for a, b in zip(channels, channels[1:]))
+        self.convs = nn.ModuleList(ConvBlock(1 if i == 0 else conv_channels, conv_channels)
+                                   for i in range(conv_blocks))
         freq = n_mels
         for _ in range(conv_blocks):
             freq = (freq - 1) // 2 + 1

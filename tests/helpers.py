@@ -1,0 +1,76 @@
+"""Tiny models, data and training shared by the tests: real training on CPU in seconds."""
+
+from __future__ import annotations
+
+import numpy as np
+import soundfile
+import torch
+from PIL import Image, ImageDraw
+
+from multimodal.tokenizer import Tokenizer
+from multimodal.train import ExampleDataset, TrainConfig, Trainer
+
+FRENCH = ["le chat noir dort", "il pleut beaucoup aujourd'hui", "nous mangeons du pain",
+          "la voiture rouge est rapide", "ma soeur lit un livre"]
+ENGLISH = ["the black cat sleeps", "it rains a lot today", "we eat bread",
+           "the red car is fast", "my sister reads a book"]
+CAPTIONS = ["a red circle", "a blue square on the left", "a green triangle",
+            "two yellow stripes"]
+TRANSCRIPTS = ["hello world", "good morning", "turn left now", "seven eight nine"]
+
+
+def tiny_decoder(vocab_size: int) -> dict:
+    return {"vocab_size": vocab_size, "embed_dim": 32, "hidden_dim": 64, "num_layers": 2,
+            "attention_dim": 32, "dropout": 0.0}
+
+
+def text_config(source: Tokenizer, target: Tokenizer, **decoder) -> dict:
+    return {"task": "translate",
+            "encoder": {"name": "birnn", "args": {"vocab_size": len(source), "d_model": 64,
+                                                  "embed_dim": 32, "num_layers": 1,
+                                                  "dropout": 0.0}},
+            "decoder": {**tiny_decoder(len(target)), **decoder}, "preprocessing": {},
+            "search": {"beam": 3, "max_len_a": 1.5, "max_len_b": 10}}
+
+
+def fit(model, sources, targets, prepare, target_tok, run_dir, steps, lr=1e-2, **cfg):
+    dataset = ExampleDataset(sources, targets, prepare, target_tok)
+    config = TrainConfig(steps=steps, batch_size=len(sources), lr=lr, warmup=10,
+                         label_smoothing=0.0, checkpoint_every=10_000, progress=False, **cfg)
+    return Trainer(model, dataset, run_dir, config, torch.device("cpu")).fit()
+
+
+def draw_shapes(folder) -> list[str]:
+    """Four clearly different pictures, one per caption in CAPTIONS."""
+    paths = []
+    for i, (colour, shape) in enumerate([("red", "circle"), ("blue", "square"),
+                                         ("green", "triangle"), ("yellow", "stripes")]):
+        img = Image.new("RGB", (96, 96), "white")
+        d = ImageDraw.Draw(img)
+        if shape == "circle":
+            d.ellipse((20, 20, 76, 76), fill=colour)
+        elif shape == "square":
+            d.rectangle((4, 30, 40, 66), fill=colour)
+        elif shape == "triangle":
+            d.polygon([(48, 10), (86, 86), (10, 86)], fill=colour)
+        else:
+            d.rectangle((0, 20, 96, 35), fill=colour)
+            d.rectangle((0, 60, 96, 75), fill=colour)
+        path = folder / f"shape{i}.png"
+        img.save(path)
+        paths.append(str(path))
+    return paths
+
+
+def write_sounds(folder) -> list[str]:
+    """Four distinct half-second signals (tones, chirp, pulses), one per TRANSCRIPTS line."""
+    rate, t = 16000, np.arange(8000) / 16000
+    signals = [np.sin(2 * np.pi * 300 * t), np.sin(2 * np.pi * (200 + 1800 * t) * t),
+               np.sin(2 * np.pi * 1200 * t) * (np.sin(2 * np.pi * 6 * t) > 0),
+               np.sign(np.sin(2 * np.pi * 90 * t)) * 0.5]
+    paths = []
+    for i, signal in enumerate(signals):
+        path = folder / f"sound{i}.wav"
+        soundfile.write(path, (0.5 * signal).astype(np.float32), rate)
+        paths.append(str(path))
+    return paths

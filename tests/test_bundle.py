@@ -1,0 +1,122 @@
+"""Bundles: exact round trips, fp16, external backbones, and clear errors for bad files."""
+
+import json
+import pickle
+import shutil
+
+import pytest
+import torch
+from helpers import CAPTIONS, ENGLISH, FRENCH, tiny_decoder
+
+import multimodal
+from multimodal.bundle import WEIGHTS_NAME, load_bundle, save_bundle
+from multimodal.errors import BundleError
+from multimodal.model import build_model
+from multimodal.search import SearchOptions
+from multimodal.tokenizer import Tokenizer
+
+
+def test_round_trip_gives_identical_outputs(text_bundle, tmp_path):
+    model, config, toks = load_bundle(text_bundle, "cpu")
+    again = save_bundle(tmp_path / "again", model, config, toks)
+    pipe_a, pipe_b = multimodal.load(text_bundle, "cpu"), multimodal.load(again, "cpu")
+    a, b = pipe_a.predict(FRENCH, beam=3), pipe_b.predict(FRENCH, beam=3)
+    assert [p.text for p in a] == [p.text for p in b] == ENGLISH
+    assert [p.score for p in a] == [p.score for p in b]
+    for x, y in zip(a, b, strict=True):
+        assert (x.attention == y.attention).all()
+    state_a, state_b = pipe_a.model.state_dict(), pipe_b.model.state_dict()
+    assert all(torch.equal(state_a[k], state_b[k]) for k in state_a)
+
+
+def test_fp16_bundle_keeps_outputs(text_bundle, tmp_path):
+    model, config, toks = load_bundle(text_bundle, "cpu")
+    half = save_bundle(tmp_path / "half", model, config, toks, half=True)
+    assert (half / WEIGHTS_NAME).stat().st_size < 0.6 * (text_bundle / WEIGHTS_NAME).stat().st_size
+    pipe = multimodal.load(half, "cpu")
+    assert next(pipe.model.parameters()).dtype == torch.float32
+    assert [p.text for p in pipe.predict(FRENCH)] == ENGLISH
+
+
+def test_frozen_pretrained_backbone_is_not_stored(tmp_path):
+    target = Tokenizer.train(CAPTIONS, 30)
+    config = {"task": "caption", "encoder": {"name": "efficientnet_lite0",
+                                             "args": {"d_model": 32}},
+              "decoder": tiny_decoder(len(target)),
+              "preprocessing": {"image_size": 64, "mean": [0.5] * 3, "std": [0.5] * 3}}
+    model = build_model(config).eval()
+    path = save_bundle(tmp_path / "cap", model, config, {"target": target})
+    assert (path / WEIGHTS_NAME).stat().st_size < 1_000_000  # the 4.7M-parameter trunk stays out
+    loaded, _, _ = load_bundle(path)
+    images = torch.randn(2, 3, 64, 64)
+    options = SearchOptions(beam=2, max_len_b=6)
+    a, b = model.generate(images, None, options), loaded.generate(images, None, options)
+    assert [h[0].tokens for h in a] == [h[0].tokens for h in b]
+
+
+def test_missing_and_foreign_bundles(text_bundle, tmp_path):
+    with pytest.raises(BundleError, match="no such model bundle"):
+        multimodal.load(tmp_path / "nowhere", "cpu")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(BundleError, match="config.json is missing"):
+        multimodal.load(tmp_path / "empty", "cpu")
+
+
+def _copy(text_bundle, tmp_path, name="b"):
+    return shutil.copytree(text_bundle, tmp_path / name)
+
+
+@pytest.mark.parametrize("config_text, message", [
+    ("{not json", "not valid JSON"),
+    ('{"task": "translate"}', "not a multimodal bundle config"),
+    ('{"format_version": 99, "task": "translate", "encoder": {}, "decoder": {}}', "newer"),
+    ('{"format_version": 1, "task": "dance", "encoder": {}, "decoder": {}}', "unknown task"),
+])
+def test_broken_config(text_bundle, tmp_path, config_text, message):
+    path = _copy(text_bundle, tmp_path)
+    (path / "config.json").write_text(config_text)
+    with pytest.raises(BundleError, match=message):
+        multimodal.load(path, "cpu")
+
+
+def test_config_that_does_not_match_the_weights(text_bundle, tmp_path):
+    path = _copy(text_bundle, tmp_path)
+    config = json.loads((path / "config.json").read_text())
+    config["decoder"]["hidden_dim"] = 48
+    (path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(BundleError, match="shape"):
+        multimodal.load(path, "cpu")
+    config["encoder"]["name"] = "no_such_encoder"
+    (path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(BundleError, match="unknown encoder"):
+        multimodal.load(path, "cpu")
+
+
+class _Exploit:
+    def __reduce__(self):
+        return (open, ("/tmp/multimodal-unpickled-marker", "w"))
+
+
+def test_corrupt_or_pickled_weights_are_refused_without_unpickling(text_bundle, tmp_path):
+    marker = "/tmp/multimodal-unpickled-marker"
+    shutil.rmtree(marker, ignore_errors=True)
+    path = _copy(text_bundle, tmp_path)
+    weights = path / WEIGHTS_NAME
+    weights.write_bytes(pickle.dumps({"w": _Exploit()}))
+    with pytest.raises(BundleError, match="corrupt or not a safetensors"):
+        multimodal.load(path, "cpu")
+    import os
+    assert not os.path.exists(marker)
+    weights.write_bytes(b"\x00" * 5)
+    with pytest.raises(BundleError, match="corrupt"):
+        multimodal.load(path, "cpu")
+    weights.unlink()
+    with pytest.raises(BundleError, match="missing"):
+        multimodal.load(path, "cpu")
+
+
+def test_broken_tokenizer(text_bundle, tmp_path):
+    path = _copy(text_bundle, tmp_path)
+    (path / "target.model").write_bytes(b"garbage")
+    with pytest.raises(BundleError, match="tokenizer"):
+        multimodal.load(path, "cpu")
