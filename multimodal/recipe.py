@@ -47,7 +47,9 @@ def _tokenizers(task: str, train: list[Example], run_dir: Path, vocab: int) -> d
         if path.exists():
             tokenizers[role] = Tokenizer.from_file(path)
         else:
-            tokenizers[role] = Tokenizer.train(texts, vocab, byte_fallback=role == "source")
+            # Byte fallback spells unseen source characters as bytes; it needs 256 pieces.
+            tokenizers[role] = Tokenizer.train(texts, vocab,
+                                               byte_fallback=role == "source" and vocab >= 1024)
             tokenizers[role].save(path)
     return tokenizers
 
@@ -102,6 +104,7 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
     else:
         config = make_config(task, tokenizers, encoder, encoder_args or {}, decoder_args or {})
         config_path.write_text(json.dumps(config, indent=2))
+    torch.manual_seed(cfg.seed)  # the same command builds the same initial model
     model: EncoderDecoder = build_model(config)
     prepare = Preprocessor(TASKS[task], config["preprocessing"], tokenizers.get("source"))
     dataset = ExampleDataset([e.source for e in train], [e.target for e in train], prepare,

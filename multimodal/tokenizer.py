@@ -12,6 +12,8 @@ from pathlib import Path
 
 import sentencepiece as spm
 
+from .errors import MultimodalError
+
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 SPECIAL_IDS = (PAD_ID, UNK_ID, BOS_ID, EOS_ID)
 
@@ -38,25 +40,18 @@ class Tokenizer:
         """Train on `texts`; a small corpus may yield fewer pieces than `vocab_size`."""
         sentences = [t.strip() for t in texts if t and t.strip()]
         if not sentences:
-            raise ValueError("cannot train a tokenizer on no text")
+            raise MultimodalError("cannot train a tokenizer on no text")
         proto = io.BytesIO()
-        spm.SentencePieceTrainer.train(
-            sentence_iterator=iter(sentences),
-            model_writer=proto,
-            vocab_size=vocab_size,
-            model_type=model_type,
-            character_coverage=character_coverage,
-            byte_fallback=byte_fallback,
-            hard_vocab_limit=False,
-            pad_id=PAD_ID,
-            unk_id=UNK_ID,
-            bos_id=BOS_ID,
-            eos_id=EOS_ID,
-            input_sentence_size=2_000_000,
-            shuffle_input_sentence=True,
-            minloglevel=2,
-            num_threads=2,
-        )
+        try:
+            spm.SentencePieceTrainer.train(
+                sentence_iterator=iter(sentences), model_writer=proto, vocab_size=vocab_size,
+                model_type=model_type, character_coverage=character_coverage,
+                byte_fallback=byte_fallback, hard_vocab_limit=False, pad_id=PAD_ID,
+                unk_id=UNK_ID, bos_id=BOS_ID, eos_id=EOS_ID, input_sentence_size=2_000_000,
+                shuffle_input_sentence=True, minloglevel=2, num_threads=2)
+        except RuntimeError as err:  # e.g. a vocabulary smaller than the alphabet
+            raise MultimodalError(f"cannot train a {vocab_size}-piece tokenizer: "
+                                  f"{str(err).split('] ')[-1]}") from None
         return cls(proto.getvalue())
 
     @classmethod

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_model, save_model
 from torch.utils.data import DataLoader, Dataset, Sampler
 from tqdm import tqdm
 
@@ -144,7 +144,7 @@ class Trainer:
              {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lambda s: lr_factor(s, cfg))
-        self.loss_fn = torch.nn.CrossEntropyLoss(ignore_index=PAD_ID,
+        self.loss_fn = torch.nn.CrossEntropyLoss(ignore_index=PAD_ID, reduction="sum",
                                                  label_smoothing=cfg.label_smoothing)
         self.sampler = ResumableBatchSampler(len(dataset), cfg.batch_size, cfg.seed,
                                              dataset.lengths)
@@ -198,12 +198,15 @@ class Trainer:
             yield from loader
             epoch, skip = epoch + 1, 0
 
-    def _loss(self, inputs, lengths, targets) -> torch.Tensor:
+    def _loss(self, inputs, lengths, targets, tokens_in_step: int) -> torch.Tensor:
+        """Summed token loss over the whole accumulated step's token count, so that
+        accumulating k batches is the same as one batch k times as big."""
         inputs, targets = inputs.to(self.device), targets.to(self.device)
         lengths = None if lengths is None else lengths.to(self.device)
         with autocast(self.device):
             logits = self.model(inputs, lengths, targets[:, :-1])
-        return self.loss_fn(logits.float().flatten(0, 1), targets[:, 1:].flatten())
+        loss = self.loss_fn(logits.float().flatten(0, 1), targets[:, 1:].flatten())
+        return loss / tokens_in_step
 
     def _evaluate(self) -> bool:
         """Score the dev set; keep the best weights; True when patience has run out."""
@@ -213,30 +216,32 @@ class Trainer:
         improved = self.best is None or score > self.best
         if improved:
             self.best, self.bad_evals = score, 0
-            save_file({k: v.detach().cpu().contiguous()
-                       for k, v in self.model.state_dict().items()},
-                      self.run_dir / "best.safetensors")
+            save_model(self.model, str(self.run_dir / "best.safetensors"))
         else:
             self.bad_evals += 1
         self.log(step=self.step, dev_score=score, best=self.best)
         return bool(self.cfg.patience) and self.bad_evals >= self.cfg.patience
 
-    def fit(self) -> TrainResult:
+    def fit(self, until: int | None = None) -> TrainResult:
+        """Train to `cfg.steps`, or pause at step `until` (checkpointed: `resume` goes on)."""
         cfg = self.cfg
+        last = min(cfg.steps, until or cfg.steps)
         self.model.train()
         batches = self._batches()
         stopped = False
         bar = tqdm(total=cfg.steps, initial=self.step, disable=not cfg.progress,
                    desc="train", unit="step", dynamic_ncols=True)
         began, running = time.perf_counter() - self.elapsed, None
-        while self.step < cfg.steps and not stopped:
+        while self.step < last and not stopped:
             self.optimizer.zero_grad(set_to_none=True)
+            step_batches = [next(batches) for _ in range(cfg.grad_accum)]
+            self.batches_seen += cfg.grad_accum
+            tokens = sum(int((targets[:, 1:] != PAD_ID).sum()) for *_, targets in step_batches)
             total = 0.0
-            for _ in range(cfg.grad_accum):
-                loss = self._loss(*next(batches)) / cfg.grad_accum
+            for batch in step_batches:
+                loss = self._loss(*batch, tokens)
                 loss.backward()
                 total += loss.item()
-                self.batches_seen += 1
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.clip)
             self.optimizer.step()
             self.scheduler.step()
@@ -250,11 +255,11 @@ class Trainer:
                          seconds=round(self.elapsed, 1))
             if self.evaluate and self.step % cfg.eval_every == 0:
                 stopped = self._evaluate()
-            if self.step % cfg.checkpoint_every == 0 or stopped or self.step == cfg.steps:
+            if self.step % cfg.checkpoint_every == 0 or stopped or self.step == last:
                 self.save_checkpoint()
         bar.close()
         best_path = self.run_dir / "best.safetensors"
         if self.evaluate and best_path.exists():
-            self.model.load_state_dict(load_file(best_path, device=str(self.device)))
+            load_model(self.model, str(best_path), device=str(self.device))
         self.model.eval()
         return TrainResult(self.step, self.elapsed, self.best, stopped)

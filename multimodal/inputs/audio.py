@@ -3,6 +3,7 @@ model's sample rate."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,9 @@ def _read(path: Path) -> tuple[np.ndarray, int]:
     try:  # formats libsndfile lacks go through librosa's audioread back end
         import librosa
 
-        data, rate = librosa.load(path, sr=None, mono=False)
+        with warnings.catch_warnings():  # its audioread path warns about its own deprecation
+            warnings.simplefilter("ignore")
+            data, rate = librosa.load(path, sr=None, mono=False)
         return np.atleast_2d(data), rate
     except Exception:
         raise InputError(f"{path.name}: not an audio file that can be read "

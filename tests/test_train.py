@@ -1,0 +1,80 @@
+"""The training loop: exact resume, early stopping on a decoded dev score, logs, schedule."""
+
+import json
+
+import pytest
+import torch
+from helpers import ENGLISH, FRENCH, text_config
+
+from multimodal.model import build_model
+from multimodal.preprocess import Preprocessor
+from multimodal.tokenizer import Tokenizer
+from multimodal.train import ExampleDataset, TrainConfig, Trainer, lr_factor
+
+
+def _setup(tmp_path, name, steps, evaluate=None, dropout=0.3, examples=5,
+           by_length=True, **cfg):
+    torch.manual_seed(0)
+    source, target = Tokenizer.train(FRENCH, 60), Tokenizer.train(ENGLISH, 60)
+    config = text_config(source, target)
+    config["encoder"]["args"]["dropout"] = dropout  # dropout: the RNG state matters on resume
+    config["decoder"]["dropout"] = dropout
+    model = build_model(config)
+    french, english = FRENCH[:examples], ENGLISH[:examples]
+    data = ExampleDataset(french, english, Preprocessor("text", {}, source), target,
+                          lengths=[len(s) for s in french] if by_length else None)
+    settings = dict(steps=steps, batch_size=2, lr=5e-3, warmup=3, progress=False,
+                    checkpoint_every=4, log_every=1)
+    settings.update(cfg)
+    return Trainer(model, data, tmp_path / name, TrainConfig(**settings),
+                   torch.device("cpu"), evaluate)
+
+
+def test_resume_is_exact(tmp_path):
+    straight = _setup(tmp_path, "straight", 10)
+    straight.fit()
+    first = _setup(tmp_path, "resumed", 10, checkpoint_every=3)
+    first.fit(until=4)  # interrupted at step 4, after a checkpoint ...
+    second = _setup(tmp_path, "resumed", 10)  # ... a new process picks it up
+    assert second.resume() and second.step == 4
+    second.fit()
+    a, b = straight.model.state_dict(), second.model.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    losses = [json.loads(line) for line in (tmp_path / "resumed" / "log.jsonl").open()]
+    assert [r["step"] for r in losses] == list(range(1, 11))
+
+
+def test_early_stopping_keeps_the_best_weights(tmp_path):
+    scores = iter([1.0, 3.0, 2.0, 2.5, 0.0, 9.0])
+    snapshots = []
+
+    def evaluate(model):
+        snapshots.append({k: v.clone() for k, v in model.state_dict().items()})
+        return next(scores)
+
+    trainer = _setup(tmp_path, "early", 100, evaluate, eval_every=2, patience=2)
+    result = trainer.fit()
+    assert result.stopped_early and result.steps == 8  # evals at 2,4,6,8; best at 4
+    assert result.best_score == 3.0
+    best = snapshots[1]
+    assert all(torch.equal(best[k], v) for k, v in trainer.model.state_dict().items())
+    log = [json.loads(line) for line in (tmp_path / "early" / "log.jsonl").open()]
+    assert [r["dev_score"] for r in log if "dev_score" in r] == [1.0, 3.0, 2.0, 2.5]
+
+
+def test_gradient_accumulation_matches_a_bigger_batch(tmp_path):
+    # One step over the same four sentences of different lengths, cut differently.
+    same = dict(dropout=0.0, examples=4, by_length=False, lr=1e-3)
+    big = _setup(tmp_path, "big", 1, batch_size=4, **same)
+    small = _setup(tmp_path, "small", 1, batch_size=2, grad_accum=2, **same)
+    big.fit(), small.fit()
+    a, b = big.model.state_dict(), small.model.state_dict()
+    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+
+
+def test_schedule_warms_up_then_decays():
+    cfg = TrainConfig(steps=100, warmup=10, final_lr_ratio=0.1)
+    factors = [lr_factor(s, cfg) for s in range(100)]
+    assert factors[0] == pytest.approx(0.1) and factors[9] == pytest.approx(1.0)
+    assert all(x >= y for x, y in zip(factors[9:], factors[10:], strict=False))
+    assert lr_factor(100, cfg) == pytest.approx(0.1)
