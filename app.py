@@ -28,7 +28,6 @@ TASKS = {  # task -> (tab title, what to say when the input is missing)
     "transcribe": ("Transcribe", "Upload or record some speech first"),
     "translate": ("Translate", "Type some text first"),
 }
-SOURCE_LANGUAGES = ["auto", "fr", "es", "de"]
 MAX_FILE_SIZE = "50mb"
 CONCURRENCY = 2  # events of one kind that run at once
 THEME = gr.themes.Base(font=["ui-sans-serif", "system-ui", "sans-serif"],
@@ -107,9 +106,6 @@ def build_tab(task: str, bundles: list[Bundle], weights_dir: Path, cache: ModelC
         if not bundles:
             gr.Markdown(f"**{no_model_message(task, weights_dir)}.**")
         item = input_component(task)
-        if task == "translate":
-            gr.Dropdown(SOURCE_LANGUAGES, value="auto", label="Source language",
-                        info="Not used yet: the model reads any of fr, es, de.")
         defaults = multimodal.SearchOptions(**(bundles[0].config.get("search", {})
                                                if bundles else {}))
         with gr.Row(visible=bool(bundles)):

@@ -10,6 +10,7 @@ import torch
 import torchvision
 from torch import nn
 
+from ..errors import MultimodalError
 from .base import Encoder, EncoderOutput, register_encoder
 from .efficientnet_lite import LITE0_IMAGE_SIZE, LITE0_MEAN, LITE0_STD, efficientnet_lite0
 
@@ -69,7 +70,7 @@ def _torchvision_trunk(name: str, pretrained: bool) -> tuple[nn.Module, int, lis
     try:
         net = torchvision.models.get_model(name, weights=weights)
     except Exception as err:  # urllib/ssl/OS errors all mean the same thing to the user
-        raise RuntimeError(
+        raise MultimodalError(
             f"could not fetch torchvision's pretrained {name} weights ({err}); they need the "
             "internet. Train from scratch (no --pretrained) or use efficientnet_lite0, whose "
             "ImageNet weights come from its pip package."
