@@ -110,10 +110,17 @@ def cmd_predict(args) -> int:
 
 
 def cmd_data(args) -> int:
-    raise MultimodalError(
-        f"the {args.task} corpus builder is not part of this version yet; train on your own "
-        "data with `python -m multimodal train --train PATH` (COCO JSON, TSV/CSV manifest, "
-        "LibriSpeech folder or TSV sentence pairs)")
+    if args.task != "translate":
+        raise MultimodalError(
+            f"the {args.task} corpus builder is not part of this version yet; train on your "
+            "own data with `python -m multimodal train --train PATH` (COCO JSON, TSV/CSV "
+            "manifest, LibriSpeech folder or TSV sentence pairs)")
+    from .data.translate.build import build, corpus_dir, print_counts
+
+    counts = build()
+    print_counts(counts)
+    print(f"written to {corpus_dir()}/{{train,dev,test}}.tsv")
+    return 0
 
 
 def cmd_train(args) -> int:
@@ -123,7 +130,8 @@ def cmd_train(args) -> int:
     from .train import TrainConfig
 
     train = read_examples(args.train, args.format)
-    dev = read_examples(args.dev, args.format)[: args.dev_limit] if args.dev else []
+    dev = read_examples(args.dev, args.format) if args.dev else []
+    dev = dev[:: max(1, len(dev) // args.dev_limit)][: args.dev_limit]  # spread over the file
     cfg = TrainConfig(steps=args.steps, batch_size=args.batch_size, grad_accum=args.grad_accum,
                       lr=args.lr, warmup=args.warmup, eval_every=args.eval_every,
                       checkpoint_every=args.checkpoint_every, patience=args.patience,
@@ -133,7 +141,9 @@ def cmd_train(args) -> int:
     path = train_task(args.task, train, dev, args.out, run_dir, cfg, pick_device(args.device),
                       encoder=args.encoder, encoder_args=_key_values(args.encoder_arg),
                       decoder_args=_key_values(args.decoder_arg), vocab=args.vocab,
-                      half=args.half, data_name=str(args.train))
+                      half=args.half, data_name=str(args.train),
+                      extra_config={"source_languages": args.source_languages}
+                      if args.source_languages else None)
     print(f"saved {path}")
     return 0
 
@@ -143,9 +153,11 @@ def cmd_evaluate(args) -> int:
     from .evaluate import evaluate_examples
     from .pipeline import load
 
+    pipe = load(args.weights or default_bundle(args.task), device=args.device)
+    if args.task == "translate" and not args.test:
+        return _evaluate_translate(pipe, args)
     if not args.test:
         raise MultimodalError("give the held-out set with --test PATH")
-    pipe = load(args.weights or default_bundle(args.task), device=args.device)
     examples = read_examples(args.test, args.format)[: args.limit]
     result = evaluate_examples(pipe, examples, beam=args.beam, batch_size=args.batch_size)
     hyps = result.pop("hypotheses")
@@ -156,6 +168,22 @@ def cmd_evaluate(args) -> int:
                          for k, v in result.items()))
     if args.output:
         Path(args.output).write_text("\n".join(hyps) + "\n", encoding="utf-8")
+    return 0
+
+
+def _evaluate_translate(pipe, args) -> int:
+    """The built corpus's held-out test set, per language and domain, next to Apertium."""
+    from .data.readers import read_sentence_pairs
+    from .data.translate.build import corpus_dir
+    from .translate_eval import format_table, translation_table
+
+    test = corpus_dir() / "test.tsv"
+    if not test.exists():
+        raise MultimodalError(f"{test} is missing: build it with "
+                              "`python -m multimodal data translate`, or pass --test PATH")
+    rows = translation_table(pipe, read_sentence_pairs(test), beam=args.beam,
+                             batch_size=args.batch_size)
+    print(json.dumps(rows, indent=2) if args.json else format_table(rows))
     return 0
 
 
@@ -215,6 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--decoder-arg", action="append", default=[], metavar="KEY=VALUE",
                    help="decoder option, e.g. attention=general, hidden_dim=768")
     p.add_argument("--vocab", type=int, help="SentencePiece vocabulary size")
+    p.add_argument("--source-languages", nargs="+", metavar="LANG",
+                   help="translate: the languages the model reads (recorded in the bundle)")
     p.add_argument("--steps", type=int, default=10_000)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--grad-accum", type=int, default=1)

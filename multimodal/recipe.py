@@ -94,7 +94,8 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
                run_dir: str | Path, cfg: TrainConfig, device: torch.device,
                encoder: str | None = None, encoder_args: dict | None = None,
                decoder_args: dict | None = None, vocab: int | None = None,
-               half: bool = False, data_name: str = "") -> Path:
+               half: bool = False, data_name: str = "",
+               extra_config: dict | None = None) -> Path:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     tokenizers = _tokenizers(task, train, run_dir, vocab or DEFAULTS[task]["vocab"])
@@ -103,6 +104,7 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
         config = json.loads(config_path.read_text())
     else:
         config = make_config(task, tokenizers, encoder, encoder_args or {}, decoder_args or {})
+        config.update(extra_config or {})
         config_path.write_text(json.dumps(config, indent=2))
     torch.manual_seed(cfg.seed)  # the same command builds the same initial model
     model: EncoderDecoder = build_model(config)

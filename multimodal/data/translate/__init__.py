@@ -1,0 +1,2 @@
+"""The French/Spanish/German -> English corpus, built from offline packages
+(`python -m multimodal data translate`)."""

