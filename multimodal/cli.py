@@ -143,7 +143,8 @@ def cmd_train(args) -> int:
                       decoder_args=_key_values(args.decoder_arg), vocab=args.vocab,
                       half=args.half, data_name=str(args.train),
                       extra_config={"source_languages": args.source_languages}
-                      if args.source_languages else None)
+                      if args.source_languages else None,
+                      time_limit=args.time_limit * 60 if args.time_limit else None)
     print(f"saved {path}")
     return 0
 
@@ -184,12 +185,24 @@ def _evaluate_translate(pipe, args) -> int:
     rows = translation_table(pipe, read_sentence_pairs(test), beam=args.beam,
                              batch_size=args.batch_size)
     print(json.dumps(rows, indent=2) if args.json else format_table(rows))
+    if args.card:
+        from .translate_card import everyday_rows, write_card
+
+        write_card(pipe, rows, everyday_rows(pipe, args.beam), Path(pipe.source))
+        print(f"wrote {Path(pipe.source) / 'MODEL_CARD.md'}")
     return 0
 
 
 def cmd_bench(args) -> int:
     from .bench import run_bench
 
+    if args.translation:
+        from .bench_translate import run_translate_bench
+        from .pipeline import load
+
+        pipe = load(args.weights or default_bundle("translate"), device=args.device)
+        run_translate_bench(pipe)
+        return 0
     run_bench(device=args.device, batches=args.batches, beams=args.beams, steps=args.steps,
               families=args.families)
     return 0
@@ -246,6 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source-languages", nargs="+", metavar="LANG",
                    help="translate: the languages the model reads (recorded in the bundle)")
     p.add_argument("--steps", type=int, default=10_000)
+    p.add_argument("--time-limit", type=float, metavar="MINUTES",
+                   help="stop (checkpointed, bundle saved) after this long; rerun to resume")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--grad-accum", type=int, default=1)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -270,6 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="score only the first N items")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--output", help="write the hypotheses here, one per line")
+    p.add_argument("--card", action="store_true",
+                   help="translate: write the scores into the bundle's model card")
     p.add_argument("--device")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
@@ -281,6 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=20, help="output tokens decoded per item")
     p.add_argument("--families", nargs="+", default=["image", "audio", "text"],
                    choices=("image", "audio", "text"))
+    p.add_argument("--translation", action="store_true",
+                   help="instead: the translate bundle's sentences/s next to Apertium")
+    p.add_argument("--weights", help="with --translation: a bundle other than the shipped one")
     p.set_defaults(func=cmd_bench)
     return parser
 

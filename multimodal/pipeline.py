@@ -57,16 +57,22 @@ class Pipeline:
     def predict(self, inputs: Sequence, beam: int | None = None, max_len: int | None = None,
                 batch_size: int = 16,
                 progress: Callable[[int, int], None] | None = None) -> list[Prediction]:
-        """Predict every input, in input order. Inputs are batched (longest together)."""
+        """Predict every input, in input order.
+
+        Each input becomes one or more segments (a long text: its sentences); all segments
+        are decoded in batches of similar length, then joined back per input."""
         options = replace(self.options, **({"beam": beam} if beam else {}),
                           **({"max_len": max_len} if max_len else {}))
-        prepared = [self.prepare(item) for item in inputs]
-        order = sorted(range(len(prepared)), key=lambda i: -prepared[i].shape[-1])
-        results: list[Prediction | None] = [None] * len(prepared)
-        target = self.tokenizers["target"]
+        segments, owner = [], []
+        for i, item in enumerate(inputs):
+            for segment in self.prepare.segments(item):
+                segments.append(segment)
+                owner.append(i)
+        order = sorted(range(len(segments)), key=lambda j: -segments[j].shape[-1])
+        decoded: list = [None] * len(segments)
         for start in range(0, len(order), batch_size):
             chunk = order[start:start + batch_size]
-            x, lengths = self.prepare.collate([prepared[i] for i in chunk])
+            x, lengths = self.prepare.collate([segments[j] for j in chunk])
             synchronize(self.device)
             began = time.perf_counter()
             with autocast(self.device):
@@ -75,17 +81,35 @@ class Pipeline:
                     options)
             synchronize(self.device)
             share = (time.perf_counter() - began) / len(chunk)
-            for i, nbest in zip(chunk, hyps, strict=True):
-                best = nbest[0]
-                results[i] = Prediction(
-                    input=_describe(inputs[i]), text=target.decode(best.tokens),
-                    score=best.score, tokens=target.pieces(best.tokens),
-                    attention=best.attention.numpy(), seconds=share, finished=best.finished,
-                    source_tokens=(self.tokenizers["source"].pieces(prepared[i].tolist())
-                                   if self.modality == "text" else []))
+            for j, nbest in zip(chunk, hyps, strict=True):
+                decoded[j] = (nbest[0], share)
             if progress:
                 progress(min(start + batch_size, len(order)), len(order))
-        return results
+        return [self._join(inputs[i], [(segments[j], *decoded[j]) for j in range(len(segments))
+                                       if owner[j] == i]) for i in range(len(inputs))]
+
+    def _join(self, item, parts: list) -> Prediction:
+        """One input's segments -> one Prediction; the attention is block-diagonal (each
+        output piece looks only inside its own segment)."""
+        target = self.tokenizers["target"]
+        rows = sum(len(h.tokens) for _, h, _ in parts)
+        cols = sum(h.attention.shape[1] for _, h, _ in parts)
+        attention = np.zeros((rows, cols), dtype=np.float32)
+        r = c = 0
+        for _, hyp, _ in parts:
+            attention[r:r + len(hyp.tokens), c:c + hyp.attention.shape[1]] = hyp.attention
+            r, c = r + len(hyp.tokens), c + hyp.attention.shape[1]
+        tokens = [t for _, h, _ in parts for t in h.tokens]
+        source = (self.tokenizers["source"].pieces([t for seg, _, _ in parts
+                                                   for t in seg.tolist()])
+                  if self.modality == "text" else [])
+        return Prediction(
+            input=_describe(item), text=" ".join(target.decode(h.tokens) for _, h, _ in parts),
+            score=sum(h.score * max(len(h.tokens), 1) for _, h, _ in parts)
+            / max(sum(max(len(h.tokens), 1) for _, h, _ in parts), 1),
+            tokens=target.pieces(tokens), attention=attention,
+            seconds=sum(share for _, _, share in parts),
+            finished=all(h.finished for _, h, _ in parts), source_tokens=source)
 
 
 def load(path: str | Path, device: str | torch.device | None = None) -> Pipeline:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import torch
 
-from .inputs import clean_text, image_tensor, load_audio, load_image
+from .inputs import clean_text, image_tensor, load_audio, load_image, split_sentences
+from .inputs.text import require_latin_script
 from .tokenizer import EOS_ID, PAD_ID, Tokenizer
 
 
@@ -29,8 +30,19 @@ class Preprocessor:
             return image_tensor(load_image(item), s["image_size"], s["mean"], s["std"])
         if self.modality == "audio":
             return load_audio(item, s["sample_rate"])
-        ids = self.source_tokenizer.encode(clean_text(item)) + [EOS_ID]
-        return torch.tensor(ids, dtype=torch.long)
+        return self._ids(clean_text(item))
+
+    def segments(self, item) -> list[torch.Tensor]:
+        """One raw input -> the pieces decoded separately: a text's sentences (so long text
+        is translated whole, never cut), otherwise the input itself."""
+        if self.modality != "text":
+            return [self(item)]
+        text = clean_text(item)
+        require_latin_script(text)
+        return [self._ids(sentence) for sentence in split_sentences(text)]
+
+    def _ids(self, text: str) -> torch.Tensor:
+        return torch.tensor(self.source_tokenizer.encode(text) + [EOS_ID], dtype=torch.long)
 
     def collate(self, tensors: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor | None]:
         """-> (batch, lengths); images have one size, so no lengths."""

@@ -95,7 +95,7 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
                encoder: str | None = None, encoder_args: dict | None = None,
                decoder_args: dict | None = None, vocab: int | None = None,
                half: bool = False, data_name: str = "",
-               extra_config: dict | None = None) -> Path:
+               extra_config: dict | None = None, time_limit: float | None = None) -> Path:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     tokenizers = _tokenizers(task, train, run_dir, vocab or DEFAULTS[task]["vocab"])
@@ -119,7 +119,7 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
 
     trainer = Trainer(model, dataset, run_dir, cfg, device, evaluate if dev else None)
     trainer.resume()
-    result = trainer.fit()
+    result = trainer.fit(time_limit=time_limit)
     config["metadata"] = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "training": {"data": data_name, "examples": len(train), "dev_examples": len(dev),

@@ -222,9 +222,11 @@ class Trainer:
         self.log(step=self.step, dev_score=score, best=self.best)
         return bool(self.cfg.patience) and self.bad_evals >= self.cfg.patience
 
-    def fit(self, until: int | None = None) -> TrainResult:
-        """Train to `cfg.steps`, or pause at step `until` (checkpointed: `resume` goes on)."""
+    def fit(self, until: int | None = None, time_limit: float | None = None) -> TrainResult:
+        """Train to `cfg.steps`, or pause at step `until` or after `time_limit` seconds
+        (checkpointed: `resume` goes on from there)."""
         cfg = self.cfg
+        session_start = time.perf_counter()
         last = min(cfg.steps, until or cfg.steps)
         self.model.train()
         batches = self._batches()
@@ -255,6 +257,10 @@ class Trainer:
                          seconds=round(self.elapsed, 1))
             if self.evaluate and self.step % cfg.eval_every == 0:
                 stopped = self._evaluate()
+            out_of_time = (time_limit is not None
+                           and time.perf_counter() - session_start > time_limit)
+            if out_of_time:
+                last = self.step
             if self.step % cfg.checkpoint_every == 0 or stopped or self.step == last:
                 self.save_checkpoint()
         bar.close()

@@ -10,10 +10,10 @@ from PIL import Image, ImageDraw
 from multimodal.tokenizer import Tokenizer
 from multimodal.train import ExampleDataset, TrainConfig, Trainer
 
-FRENCH = ["le chat noir dort", "il pleut beaucoup aujourd'hui", "nous mangeons du pain",
-          "la voiture rouge est rapide", "ma soeur lit un livre"]
-ENGLISH = ["the black cat sleeps", "it rains a lot today", "we eat bread",
-           "the red car is fast", "my sister reads a book"]
+FRENCH = ["Le chat noir dort.", "Il pleut beaucoup aujourd'hui.", "Nous mangeons du pain.",
+          "La voiture rouge est rapide.", "Ma soeur lit un livre."]
+ENGLISH = ["The black cat sleeps.", "It rains a lot today.", "We eat bread.",
+           "The red car is fast.", "My sister reads a book."]
 CAPTIONS = ["a red circle", "a blue square on the left", "a green triangle",
             "two yellow stripes"]
 TRANSCRIPTS = ["hello world", "good morning", "turn left now", "seven eight nine"]

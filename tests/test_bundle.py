@@ -120,3 +120,21 @@ def test_broken_tokenizer(text_bundle, tmp_path):
     (path / "target.model").write_bytes(b"garbage")
     with pytest.raises(BundleError, match="tokenizer"):
         multimodal.load(path, "cpu")
+
+
+def test_long_text_is_translated_sentence_by_sentence(text_bundle):
+    pipe = multimodal.load(text_bundle, "cpu")
+    alone = pipe.predict(FRENCH)
+    [joined] = pipe.predict([" ".join(FRENCH)])
+    assert joined.text == " ".join(ENGLISH)  # every sentence decoded on its own, none cut
+    assert joined.tokens == [t for p in alone for t in p.tokens]
+    assert joined.source_tokens == [t for p in alone for t in p.source_tokens]
+    # block-diagonal attention: each output piece looks only inside its own sentence
+    r = c = 0
+    for p in alone:
+        rows, cols = p.attention.shape
+        assert (joined.attention[r:r + rows, c:c + cols] == p.attention).all()
+        assert joined.attention[r:r + rows].sum() == pytest.approx(rows, abs=1e-4)
+        r, c = r + rows, c + cols
+    [many] = pipe.predict([" ".join(FRENCH * 100)], beam=1, batch_size=128)
+    assert many.text == " ".join(ENGLISH * 100)

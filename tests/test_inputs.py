@@ -9,8 +9,9 @@ import soundfile
 from PIL import Image
 
 from multimodal.errors import InputError
-from multimodal.inputs import clean_text, image_tensor, load_audio, load_image
+from multimodal.inputs import clean_text, image_tensor, load_audio, load_image, split_sentences
 from multimodal.inputs.image import MAX_IMAGE_PIXELS
+from multimodal.inputs.text import require_latin_script
 
 
 @pytest.mark.parametrize("mode, ext", [("L", "png"), ("P", "gif"), ("CMYK", "jpg"),
@@ -109,3 +110,21 @@ def test_text_is_cleaned_and_bounded():
         clean_text("a" * 100_001)
     with pytest.raises(InputError, match="expected text"):
         clean_text(None)
+
+
+def test_sentences_are_split_without_losing_words():
+    text = "Il pleut. Je reste ici! ¿Vienes? «Oui», dit-il. Ende am 3. Mai. Mot " + "mot, " * 130
+    parts = split_sentences(clean_text(text))
+    assert parts[:5] == ["Il pleut.", "Je reste ici!", "¿Vienes?", "«Oui», dit-il.",
+                         "Ende am 3. Mai."]
+    assert all(len(p.split()) <= 50 for p in parts)
+    assert " ".join(parts).split() == clean_text(text).split()  # nothing dropped
+
+
+def test_other_scripts_are_refused_clearly():
+    require_latin_script("Le café est prêt, ça va ?")
+    require_latin_script("Le mot «Москва» est russe.")  # a little foreign text is fine
+    with pytest.raises(InputError, match="Cyrillic"):
+        require_latin_script("Привет, как дела?")
+    with pytest.raises(InputError, match="Cjk"):
+        require_latin_script("今天天气很好")

@@ -44,6 +44,14 @@ def test_resume_is_exact(tmp_path):
     assert [r["step"] for r in losses] == list(range(1, 11))
 
 
+def test_time_limit_pauses_with_a_checkpoint(tmp_path):
+    trainer = _setup(tmp_path, "timed", 1000, checkpoint_every=500)
+    result = trainer.fit(time_limit=0.0)  # out of time after the first step
+    assert result.steps == 1 and trainer.checkpoint_path.exists()
+    again = _setup(tmp_path, "timed", 1000)
+    assert again.resume() and again.step == 1
+
+
 def test_early_stopping_keeps_the_best_weights(tmp_path):
     scores = iter([1.0, 3.0, 2.0, 2.5, 0.0, 9.0])
     snapshots = []
