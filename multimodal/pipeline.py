@@ -63,11 +63,11 @@ class Pipeline:
         are decoded in batches of similar length, then joined back per input."""
         options = replace(self.options, **({"beam": beam} if beam else {}),
                           **({"max_len": max_len} if max_len else {}))
-        segments, owner = [], []
-        for i, item in enumerate(inputs):
-            for segment in self.prepare.segments(item):
-                segments.append(segment)
-                owner.append(i)
+        segments, parts_of = [], []  # parts_of[i]: the segment numbers of input i
+        for item in inputs:
+            pieces = self.prepare.segments(item)
+            parts_of.append(range(len(segments), len(segments) + len(pieces)))
+            segments += pieces
         order = sorted(range(len(segments)), key=lambda j: -segments[j].shape[-1])
         decoded: list = [None] * len(segments)
         for start in range(0, len(order), batch_size):
@@ -85,31 +85,31 @@ class Pipeline:
                 decoded[j] = (nbest[0], share)
             if progress:
                 progress(min(start + batch_size, len(order)), len(order))
-        return [self._join(inputs[i], [(segments[j], *decoded[j]) for j in range(len(segments))
-                                       if owner[j] == i]) for i in range(len(inputs))]
+        return [self._join(item, [segments[j] for j in js], [decoded[j] for j in js])
+                for item, js in zip(inputs, parts_of, strict=True)]
 
-    def _join(self, item, parts: list) -> Prediction:
-        """One input's segments -> one Prediction; the attention is block-diagonal (each
-        output piece looks only inside its own segment)."""
+    def _join(self, item, segments: list[torch.Tensor], decoded: list) -> Prediction:
+        """One input's decoded segments -> one Prediction. Texts are joined with spaces, the
+        score is the token-weighted mean, and the attention is block-diagonal: each output
+        piece looks only inside its own segment."""
+        hyps = [hyp for hyp, _ in decoded]
         target = self.tokenizers["target"]
-        rows = sum(len(h.tokens) for _, h, _ in parts)
-        cols = sum(h.attention.shape[1] for _, h, _ in parts)
-        attention = np.zeros((rows, cols), dtype=np.float32)
-        r = c = 0
-        for _, hyp, _ in parts:
-            attention[r:r + len(hyp.tokens), c:c + hyp.attention.shape[1]] = hyp.attention
-            r, c = r + len(hyp.tokens), c + hyp.attention.shape[1]
-        tokens = [t for _, h, _ in parts for t in h.tokens]
-        source = (self.tokenizers["source"].pieces([t for seg, _, _ in parts
-                                                   for t in seg.tolist()])
+        attention = np.zeros((sum(len(h.tokens) for h in hyps),
+                              sum(h.attention.shape[1] for h in hyps)), dtype=np.float32)
+        row = col = 0
+        for h in hyps:
+            rows, cols = h.attention.shape
+            attention[row:row + rows, col:col + cols] = h.attention
+            row, col = row + rows, col + cols
+        weights = [max(len(h.tokens), 1) for h in hyps]
+        source = (self.tokenizers["source"].pieces([t for s in segments for t in s.tolist()])
                   if self.modality == "text" else [])
         return Prediction(
-            input=_describe(item), text=" ".join(target.decode(h.tokens) for _, h, _ in parts),
-            score=sum(h.score * max(len(h.tokens), 1) for _, h, _ in parts)
-            / max(sum(max(len(h.tokens), 1) for _, h, _ in parts), 1),
-            tokens=target.pieces(tokens), attention=attention,
-            seconds=sum(share for _, _, share in parts),
-            finished=all(h.finished for _, h, _ in parts), source_tokens=source)
+            input=_describe(item), text=" ".join(target.decode(h.tokens) for h in hyps),
+            score=sum(h.score * w for h, w in zip(hyps, weights, strict=True)) / sum(weights),
+            tokens=target.pieces([t for h in hyps for t in h.tokens]), attention=attention,
+            seconds=sum(share for _, share in decoded), finished=all(h.finished for h in hyps),
+            source_tokens=source)
 
 
 def load(path: str | Path, device: str | torch.device | None = None) -> Pipeline:

@@ -1,0 +1,27 @@
+"""The translation table: per language and domain, ours next to Apertium and the copy floor."""
+
+import pytest
+from helpers import ENGLISH, FRENCH
+
+import multimodal
+from multimodal.data.readers import Example
+from multimodal.peers.apertium import apertium_available
+from multimodal.translate_eval import format_table, translation_table
+
+
+def test_table_per_language_and_domain(text_bundle):
+    pipe = multimodal.load(text_bundle, "cpu")
+    examples = [Example(f, e, "fr:ddtp:pkg") for f, e in zip(FRENCH, ENGLISH, strict=True)]
+    examples += [Example(f, e, "fr:bible:40") for f, e in zip(FRENCH, ENGLISH, strict=True)]
+    rows = translation_table(pipe, examples, beam=2)
+    assert [(r["lang"], r["domain"], r["sentences"]) for r in rows] == [
+        ("fr", "bible", 5), ("fr", "descriptions", 5)]
+    for r in rows:
+        assert r["bleu"] == pytest.approx(100.0) and r["chrf"] == pytest.approx(100.0)
+        assert r["copy_bleu"] < 20  # copying French is far from English
+        if apertium_available("fr"):
+            assert 0 <= r["apertium_bleu"] <= 100 + 1e-6
+        else:
+            assert r["apertium_bleu"] is None
+    table = format_table(rows)
+    assert table.count("\n") == 3 and "| fr | bible | 5 | 100.0 |" in table
