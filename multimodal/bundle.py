@@ -40,22 +40,49 @@ def _unique_state(model: EncoderDecoder) -> dict[str, torch.Tensor]:
     return state
 
 
+PRECISIONS = ("fp32", "fp16", "int8")
+INT8_SCALE = ".int8_scale"  # suffix of the per-row scales of an int8-stored matrix
+
+
+def _store(name: str, tensor: torch.Tensor, precision: str) -> dict[str, torch.Tensor]:
+    """One tensor as stored: fp16 halves floats; int8 also keeps big matrices as int8 rows
+    with an fp16 scale each (symmetric, absmax), about a quarter of fp32."""
+    if not tensor.is_floating_point() or precision == "fp32":
+        return {name: tensor}
+    if precision == "int8" and tensor.dim() == 2 and tensor.numel() >= 4096:
+        scale = (tensor.abs().amax(1, keepdim=True) / 127).clamp(min=1e-8)
+        q = torch.round(tensor / scale).clamp(-127, 127).to(torch.int8)
+        return {name: q, name + INT8_SCALE: scale.squeeze(1).half()}
+    return {name: tensor.half()}
+
+
+def _restore(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Stored tensors -> float tensors (int8 rows times their scales)."""
+    out = {}
+    for name, tensor in state.items():
+        if name.endswith(INT8_SCALE):
+            continue
+        scale = state.get(name + INT8_SCALE)
+        out[name] = tensor if scale is None else tensor.float() * scale.float().unsqueeze(1)
+    return out
+
+
 def save_bundle(path: str | Path, model: EncoderDecoder, config: dict,
-                tokenizers: dict[str, Tokenizer], half: bool = False,
+                tokenizers: dict[str, Tokenizer], precision: str = "fp32",
                 card: str | None = None) -> Path:
-    """Write a bundle; `half` stores floating tensors as fp16 (they load back as fp32)."""
+    """Write a bundle, storing weights as fp32, fp16 or int8 (they load back as fp32)."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     config = json.loads(json.dumps(config))  # a deep copy that is surely JSON
     config["format_version"] = FORMAT_VERSION
     config["tokenizers"] = {role: f"{role}.model" for role in tokenizers}
     config.setdefault("metadata", {})["parameters"] = model.num_parameters()
+    config["precision"] = precision
     state = {}
     for name, tensor in _unique_state(model).items():
-        tensor = tensor.detach().to("cpu")
-        if half and tensor.is_floating_point():
-            tensor = tensor.half()
-        state[name] = tensor.contiguous()
+        state.update(_store(name, tensor.detach().to("cpu").contiguous(), precision))
     save_file(state, path / WEIGHTS_NAME, metadata={"format": "multimodal-bundle"})
     for role, tok in tokenizers.items():
         tok.save(path / f"{role}.model")
@@ -106,7 +133,7 @@ def load_bundle(path: str | Path, device: str | torch.device = "cpu"):
         raise BundleError(f"{path}: the config does not describe a buildable model "
                           f"({err})") from None
     try:
-        state = load_file(path / WEIGHTS_NAME, device="cpu")
+        state = _restore(load_file(path / WEIGHTS_NAME, device="cpu"))
     except FileNotFoundError:
         raise BundleError(f"{path}: {WEIGHTS_NAME} is missing") from None
     except (SafetensorError, OSError, ValueError) as err:

@@ -141,7 +141,7 @@ def cmd_train(args) -> int:
     path = train_task(args.task, train, dev, args.out, run_dir, cfg, pick_device(args.device),
                       encoder=args.encoder, encoder_args=_key_values(args.encoder_arg),
                       decoder_args=_key_values(args.decoder_arg), vocab=args.vocab,
-                      half=args.half, data_name=str(args.train),
+                      precision=args.precision, data_name=str(args.train),
                       extra_config={"source_languages": args.source_languages}
                       if args.source_languages else None,
                       time_limit=args.time_limit * 60 if args.time_limit else None)
@@ -271,7 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--patience", type=int, default=5)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=0, help="data loader processes")
-    p.add_argument("--half", action="store_true", help="store the bundle's weights as fp16")
+    p.add_argument("--precision", choices=("fp32", "fp16", "int8"), default="fp32",
+                   help="how the bundle stores weights (int8: big matrices row-wise, ~1/4 "
+                        "of fp32); they always load back as fp32")
     p.add_argument("--device")
     p.set_defaults(func=cmd_train)
 

@@ -94,7 +94,7 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
                run_dir: str | Path, cfg: TrainConfig, device: torch.device,
                encoder: str | None = None, encoder_args: dict | None = None,
                decoder_args: dict | None = None, vocab: int | None = None,
-               half: bool = False, data_name: str = "",
+               precision: str = "fp32", data_name: str = "",
                extra_config: dict | None = None, time_limit: float | None = None) -> Path:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -130,5 +130,5 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
         "parameters": model.num_parameters(),
     }
     model.cpu()
-    return save_bundle(out, model, config, tokenizers, half=half,
+    return save_bundle(out, model, config, tokenizers, precision=precision,
                        card=model_card(Path(out).name, config))

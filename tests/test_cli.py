@@ -108,7 +108,7 @@ def test_train_then_predict_through_the_cli(tmp_path, capsys):
                  "--encoder-arg", "d_model=64", "--encoder-arg", "embed_dim=32",
                  "--encoder-arg", "num_layers=1", "--encoder-arg", "dropout=0",
                  "--decoder-arg", "embed_dim=32", "--decoder-arg", "hidden_dim=64",
-                 "--decoder-arg", "dropout=0", "--half"]) == 0
+                 "--decoder-arg", "dropout=0", "--precision", "int8"]) == 0
     config = json.loads((out / "config.json").read_text())
     assert config["metadata"]["training"]["examples"] == 5
     assert config["metadata"]["metrics"]["dev_score"] == pytest.approx(100.0)
