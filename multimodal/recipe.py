@@ -33,6 +33,9 @@ DEFAULTS = {
                   "vocab": 8000, "search": {"beam": 5, "max_len_a": 1.5, "max_len_b": 10,
                                             "no_repeat_ngram": 4}},
 }
+# Longer training pairs are dropped: additive attention holds a [batch, target, source,
+# attention] tensor for backward, which grows with the square of the length.
+MAX_TRAIN_CHARS = 300
 DECODER_DEFAULTS = {"embed_dim": 256, "hidden_dim": 512, "num_layers": 2, "attention": "additive"}
 
 
@@ -98,6 +101,12 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
                extra_config: dict | None = None, time_limit: float | None = None) -> Path:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    total = len(train)
+    train = [e for e in train if len(e.target) <= MAX_TRAIN_CHARS
+             and (TASKS[task] != "text" or len(e.source) <= MAX_TRAIN_CHARS)]
+    if len(train) < total:
+        print(f"left out {total - len(train):,} of {total:,} training pairs longer than "
+              f"{MAX_TRAIN_CHARS} characters")
     tokenizers = _tokenizers(task, train, run_dir, vocab or DEFAULTS[task]["vocab"])
     config_path = run_dir / "config.json"
     if config_path.exists():  # resuming: the model must be the one the checkpoint holds
