@@ -18,9 +18,11 @@ WEIGHTS_DIR = Path(os.environ.get("MULTIMODAL_WEIGHTS",
 TASK_NAMES = ("caption", "transcribe", "translate")
 
 
-def default_bundle(task: str, weights_dir: Path = WEIGHTS_DIR) -> Path:
+def default_bundle(task: str, weights_dir: Path | None = None) -> Path:
     """The shipped bundle for `task`: the one marked default, else the first by name."""
     from .bundle import find_bundles
+
+    weights_dir = weights_dir or WEIGHTS_DIR  # read now, so tests and callers can point it
 
     found = [(p, c) for p, c in find_bundles(weights_dir) if c["task"] == task]
     if not found:

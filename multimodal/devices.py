@@ -29,6 +29,8 @@ def describe(device: torch.device) -> str:
     """A short human name: the GPU's model, or 'CPU'."""
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
+    if device.type == "cpu":
+        return f"CPU ({torch.get_num_threads()} threads)"
     return device.type.upper()
 
 
