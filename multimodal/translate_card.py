@@ -77,7 +77,7 @@ def write_card(pipe: Pipeline, rows: list[dict], everyday: list[dict], bundle: P
         f"{training.get('steps', '?')} steps of {training.get('batch_size', '?')} sentences "
         f"in {training.get('seconds', 0) / 60:.0f} minutes on {training.get('hardware', '?')}"
         f"; dev BLEU (greedy, {training.get('dev_examples', '?')} sentences) "
-        f"{dev}.", "",
+        f"{dev}. {training.get('notes', '')}".rstrip(), "",
         "## Held-out test scores (sacreBLEU, beam search)", "",
         format_table(rows), "",
         "Apertium: Debian `apertium-eng-spa` (spa-eng), French through the `apertium-fr-es` "
