@@ -19,9 +19,10 @@ def bench_sentences() -> list[tuple[str, str]]:
     test = corpus_dir() / "test.tsv"
     if not test.exists():
         raise MultimodalError(f"{test} is missing: run `python -m multimodal data translate`")
+    examples = read_sentence_pairs(test)
     chosen = []
     for lang in ("fr", "es"):
-        rows = [e.source for e in read_sentence_pairs(test) if parse_group(e.group)[0] == lang]
+        rows = [e.source for e in examples if parse_group(e.group)[0] == lang]
         step = max(1, len(rows) // (SENTENCES // 2))
         chosen += [(s, lang) for s in rows[::step][: SENTENCES // 2]]
     return chosen

@@ -10,14 +10,12 @@ from pathlib import Path
 from .bundle import CARD_NAME, CONFIG_NAME
 from .data.translate.build import corpus_dir
 from .pipeline import Pipeline
-from .translate_eval import format_table
+from .translate_eval import apertium_or_none, format_table
 
 EVERYDAY = Path(__file__).parent / "data" / "translate" / "everyday.tsv"
 
 
 def everyday_rows(pipe: Pipeline, beam: int | None = None) -> list[dict]:
-    from .peers.apertium import apertium_available, apertium_translate
-
     with open(EVERYDAY, encoding="utf-8") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
     ours = pipe.predict([r["source"] for r in rows], beam=beam)
@@ -25,8 +23,7 @@ def everyday_rows(pipe: Pipeline, beam: int | None = None) -> list[dict]:
         r["ours"] = p.text
     for lang in ("fr", "es", "de"):
         mine = [r for r in rows if r["lang"] == lang]
-        peer = (apertium_translate([r["source"] for r in mine], lang)
-                if apertium_available(lang) else None)
+        peer = apertium_or_none([r["source"] for r in mine], lang)
         for r, out in zip(mine, peer or [None] * len(mine), strict=True):
             r["apertium"] = out
     return rows

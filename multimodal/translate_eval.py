@@ -12,7 +12,8 @@ from .metrics import bleu, chrf
 from .pipeline import Pipeline
 
 
-def _peer(sentences: list[str], lang: str) -> list[str] | None:
+def apertium_or_none(sentences: list[str], lang: str) -> list[str] | None:
+    """Apertium's translations, or None where it has no pair (German) or is not installed."""
     from .peers.apertium import apertium_available, apertium_translate
 
     return apertium_translate(sentences, lang) if apertium_available(lang) else None
@@ -30,7 +31,7 @@ def translation_table(pipe: Pipeline, examples: list[Example], beam: int | None 
         began = time.perf_counter()
         ours = [p.text for p in pipe.predict(sources, beam=beam, batch_size=batch_size)]
         seconds = time.perf_counter() - began
-        peer = _peer(sources, lang)
+        peer = apertium_or_none(sources, lang)
         rows.append({
             "lang": lang, "domain": domain, "sentences": len(items),
             "bleu": bleu(ours, refs), "chrf": chrf(ours, refs),
