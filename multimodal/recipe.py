@@ -14,7 +14,7 @@ import torch
 from .bundle import TASKS, save_bundle
 from .data.readers import Example
 from .devices import describe
-from .encoders import build_encoder, get_encoder_class
+from .encoders import get_encoder_class
 from .errors import MultimodalError
 from .metrics import dev_score
 from .model import EncoderDecoder, build_model
@@ -63,15 +63,14 @@ def make_config(task: str, tokenizers: dict, encoder: str | None, encoder_args: 
     name = encoder or defaults["encoder"]
     if get_encoder_class(name).modality != TASKS[task]:
         raise MultimodalError(f"encoder {name!r} reads {get_encoder_class(name).modality}, "
-                         f"but {task} needs a {TASKS[task]} encoder")
+                              f"but {task} needs a {TASKS[task]} encoder")
     args = {**(defaults["encoder_args"] if name == defaults["encoder"] else {}), **encoder_args}
     if "source" in tokenizers:
         args["vocab_size"] = len(tokenizers["source"])
-    preprocessing = getattr(build_encoder(name, **args), "preprocessing", dict)()
     return {"task": task, "encoder": {"name": name, "args": args},
             "decoder": {**DECODER_DEFAULTS, **decoder_args,
                         "vocab_size": len(tokenizers["target"])},
-            "preprocessing": preprocessing, "search": dict(defaults["search"])}
+            "search": dict(defaults["search"])}
 
 
 def _input_size(task: str, example: Example) -> int:
@@ -114,9 +113,13 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
     else:
         config = make_config(task, tokenizers, encoder, encoder_args or {}, decoder_args or {})
         config.update(extra_config or {})
-        config_path.write_text(json.dumps(config, indent=2))
     torch.manual_seed(cfg.seed)  # the same command builds the same initial model
     model: EncoderDecoder = build_model(config)
+    if not config_path.exists():
+        # The built encoder knows its input settings (image size and normalisation, sample
+        # rate and mel settings); text encoders have none.
+        config["preprocessing"] = getattr(model.encoder, "preprocessing", dict)()
+        config_path.write_text(json.dumps(config, indent=2))
     prepare = Preprocessor(TASKS[task], config["preprocessing"], tokenizers.get("source"))
     dataset = ExampleDataset([e.source for e in train], [e.target for e in train], prepare,
                              tokenizers["target"], [_input_size(task, e) for e in train])
