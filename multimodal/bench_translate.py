@@ -60,3 +60,8 @@ def run_translate_bench(pipe: Pipeline, batches=(1, 64), beams=(1, 5)) -> list[d
     for r in rows:
         print(f"{r['system']:<34} {r['batch']:>5} {r['rate']:>12.1f}")
     return rows
+
+
+def run(pipe: Pipeline, args) -> None:
+    """`bench --task translate`."""
+    run_translate_bench(pipe)

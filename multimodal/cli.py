@@ -6,6 +6,7 @@ stderr and a non-zero exit code, never a traceback."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -112,16 +113,8 @@ def cmd_predict(args) -> int:
 
 
 def cmd_data(args) -> int:
-    if args.task != "translate":
-        raise MultimodalError(
-            f"the {args.task} corpus builder is not part of this version yet; train on your "
-            "own data with `python -m multimodal train --train PATH` (COCO JSON, TSV/CSV "
-            "manifest, LibriSpeech folder or TSV sentence pairs)")
-    from .data.translate.build import build, corpus_dir, print_counts
-
-    counts = build()
-    print_counts(counts)
-    print(f"written to {corpus_dir()}/{{train,dev,test}}.tsv")
+    # Each corpus builder lives in multimodal/data/<task>/build.py and has a main().
+    importlib.import_module(f"multimodal.data.{args.task}.build").main()
     return 0
 
 
@@ -157,10 +150,9 @@ def cmd_evaluate(args) -> int:
     from .pipeline import load
 
     pipe = load(args.weights or default_bundle(args.task), device=args.device)
-    if args.task == "translate" and not args.test:
-        return _evaluate_translate(pipe, args)
     if not args.test:
-        raise MultimodalError("give the held-out set with --test PATH")
+        # The task's own held-out report (multimodal/<task>_eval.py), next to its peer.
+        return importlib.import_module(f"multimodal.{args.task}_eval").run(pipe, args)
     examples = read_examples(args.test, args.format)[: args.limit]
     result = evaluate_examples(pipe, examples, beam=args.beam, batch_size=args.batch_size)
     hyps = result.pop("hypotheses")
@@ -174,37 +166,16 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-def _evaluate_translate(pipe, args) -> int:
-    """The built corpus's held-out test set, per language and domain, next to Apertium."""
-    from .data.readers import read_sentence_pairs
-    from .data.translate.build import corpus_dir
-    from .translate_eval import format_table, translation_table
-
-    test = corpus_dir() / "test.tsv"
-    if not test.exists():
-        raise MultimodalError(f"{test} is missing: build it with "
-                              "`python -m multimodal data translate`, or pass --test PATH")
-    rows = translation_table(pipe, read_sentence_pairs(test), beam=args.beam,
-                             batch_size=args.batch_size)
-    print(json.dumps(rows, indent=2) if args.json else format_table(rows))
-    if args.card:
-        from .translate_card import everyday_rows, write_card
-
-        write_card(pipe, rows, everyday_rows(pipe, args.beam), Path(pipe.source))
-        print(f"wrote {Path(pipe.source) / 'MODEL_CARD.md'}")
-    return 0
-
-
 def cmd_bench(args) -> int:
-    from .bench import run_bench
-
-    if args.translation:
-        from .bench_translate import run_translate_bench
+    if args.task:
+        # A shipped bundle's speed next to its peer engine (multimodal/bench_<task>.py).
         from .pipeline import load
 
-        pipe = load(args.weights or default_bundle("translate"), device=args.device)
-        run_translate_bench(pipe)
+        pipe = load(args.weights or default_bundle(args.task), device=args.device)
+        importlib.import_module(f"multimodal.bench_{args.task}").run(pipe, args)
         return 0
+    from .bench import run_bench
+
     run_bench(device=args.device, batches=args.batches, beams=args.beams, steps=args.steps,
               families=args.families)
     return 0
@@ -290,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--output", help="write the hypotheses here, one per line")
     p.add_argument("--card", action="store_true",
-                   help="translate: write the scores into the bundle's model card")
+                   help="write the scores into the bundle's model card")
     p.add_argument("--device")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
@@ -302,9 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=20, help="output tokens decoded per item")
     p.add_argument("--families", nargs="+", default=["image", "audio", "text"],
                    choices=("image", "audio", "text"))
-    p.add_argument("--translation", action="store_true",
-                   help="instead: the translate bundle's sentences/s next to Apertium")
-    p.add_argument("--weights", help="with --translation: a bundle other than the shipped one")
+    p.add_argument("--task", choices=TASK_NAMES,
+                   help="instead: this task's shipped bundle next to its peer engine")
+    p.add_argument("--weights", help="with --task: a bundle other than the shipped one")
     p.set_defaults(func=cmd_bench)
     return parser
 

@@ -55,3 +55,27 @@ def format_table(rows: list[dict]) -> str:
                      f"| {cell(r['apertium_chrf'])} | {cell(r['copy_bleu'])} "
                      f"| {cell(r['copy_chrf'])} |")
     return "\n".join(lines)
+
+
+def run(pipe: Pipeline, args) -> int:
+    """`evaluate --task translate`: the built corpus's test set, per language and domain."""
+    import json
+    from pathlib import Path
+
+    from .data.readers import read_sentence_pairs
+    from .data.translate.build import corpus_dir
+    from .errors import MultimodalError
+
+    test = corpus_dir() / "test.tsv"
+    if not test.exists():
+        raise MultimodalError(f"{test} is missing: build it with "
+                              "`python -m multimodal data translate`, or pass --test PATH")
+    rows = translation_table(pipe, read_sentence_pairs(test), beam=args.beam,
+                             batch_size=args.batch_size)
+    print(json.dumps(rows, indent=2) if args.json else format_table(rows))
+    if args.card:
+        from .translate_card import everyday_rows, write_card
+
+        write_card(pipe, rows, everyday_rows(pipe, args.beam), Path(pipe.source))
+        print(f"wrote {Path(pipe.source) / 'MODEL_CARD.md'}")
+    return 0

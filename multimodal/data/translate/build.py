@@ -135,3 +135,9 @@ def print_counts(counts: dict) -> None:
     for k in keys:
         print(f"{k:<18}" + "".join(f"{counts[c].get(k, 0):>9}" for c in
                                     ("raw", "clean", "train", "dev", "test")))
+
+
+def main() -> None:
+    """`python -m multimodal data translate`."""
+    print_counts(build())
+    print(f"written to {corpus_dir()}/{{train,dev,test}}.tsv")
