@@ -112,9 +112,19 @@ def cmd_predict(args) -> int:
     return 0
 
 
+def _task_module(name: str):
+    """A task's plug-in module, or a clear error where this version has none."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as err:
+        if err.name != name:
+            raise
+        raise MultimodalError(f"{name} is not part of this version") from None
+
+
 def cmd_data(args) -> int:
     # Each corpus builder lives in multimodal/data/<task>/build.py and has a main().
-    importlib.import_module(f"multimodal.data.{args.task}.build").main()
+    _task_module(f"multimodal.data.{args.task}.build").main()
     return 0
 
 
@@ -152,7 +162,7 @@ def cmd_evaluate(args) -> int:
     pipe = load(args.weights or default_bundle(args.task), device=args.device)
     if not args.test:
         # The task's own held-out report (multimodal/<task>_eval.py), next to its peer.
-        return importlib.import_module(f"multimodal.{args.task}_eval").run(pipe, args)
+        return _task_module(f"multimodal.{args.task}_eval").run(pipe, args)
     examples = read_examples(args.test, args.format)[: args.limit]
     result = evaluate_examples(pipe, examples, beam=args.beam, batch_size=args.batch_size)
     hyps = result.pop("hypotheses")
@@ -172,7 +182,7 @@ def cmd_bench(args) -> int:
         from .pipeline import load
 
         pipe = load(args.weights or default_bundle(args.task), device=args.device)
-        importlib.import_module(f"multimodal.bench_{args.task}").run(pipe, args)
+        _task_module(f"multimodal.bench_{args.task}").run(pipe, args)
         return 0
     from .bench import run_bench
 
