@@ -117,7 +117,7 @@ def _task_module(name: str):
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as err:
-        if err.name != name:
+        if not (err.name and (name + ".").startswith(err.name + ".")):
             raise
         raise MultimodalError(f"{name} is not part of this version") from None
 
