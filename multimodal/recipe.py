@@ -16,6 +16,7 @@ from .data.readers import Example
 from .devices import describe
 from .encoders import get_encoder_class
 from .errors import MultimodalError
+from .features import GridFeatures, frozen_trunk, grid_features
 from .metrics import dev_score
 from .model import EncoderDecoder, build_model
 from .pipeline import Pipeline
@@ -121,8 +122,14 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
         config["preprocessing"] = getattr(model.encoder, "preprocessing", dict)()
         config_path.write_text(json.dumps(config, indent=2))
     prepare = Preprocessor(TASKS[task], config["preprocessing"], tokenizers.get("source"))
-    dataset = ExampleDataset([e.source for e in train], [e.target for e in train], prepare,
-                             tokenizers["target"], [_input_size(task, e) for e in train])
+    sources, lengths = [e.source for e in train], [_input_size(task, e) for e in train]
+    if TASKS[task] == "image" and frozen_trunk(model.encoder):
+        # The trunk never changes: run it once per picture, then train on its cached maps.
+        features = grid_features(model.encoder.to(device), config["encoder"]["name"], prepare,
+                                 sources, device)
+        sources, lengths, prepare = list(range(len(sources))), None, GridFeatures(features)
+    dataset = ExampleDataset(sources, [e.target for e in train], prepare, tokenizers["target"],
+                             lengths)
 
     def evaluate(m: EncoderDecoder) -> float:
         pipe = Pipeline(m, config, tokenizers, device)

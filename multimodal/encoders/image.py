@@ -34,6 +34,7 @@ class CNNEncoder(Encoder):
         self.trunk = trunk.to(memory_format=torch.channels_last)
         self.proj = nn.Sequential(nn.Linear(channels, d_model), nn.Dropout(dropout))
         self.output_dim = d_model
+        self.channels = channels
         self.frozen = freeze
         self.trainable = [b for b in (blocks[-trainable_blocks:] if trainable_blocks else [])]
         if freeze:
@@ -54,12 +55,19 @@ class CNNEncoder(Encoder):
         return {"image_size": self.image_size, "mean": list(self.mean), "std": list(self.std)}
 
     def forward(self, images: torch.Tensor, lengths: torch.Tensor | None = None) -> EncoderOutput:
+        """Pictures [B, 3, H, W], or the trunk's own maps [B, C, h, w] cached in training
+        (multimodal.features), which skip the trunk."""
+        if images.shape[1] == self.channels:
+            return self.encode_grid(images)
         images = images.contiguous(memory_format=torch.channels_last)
         if images.device.type == "cpu" and not torch.is_grad_enabled():
             # On CPU, chunks of 8 keep activations in cache: big batches are slower per image.
             grid = torch.cat([self.trunk(chunk) for chunk in images.split(CPU_CHUNK)])
         else:
             grid = self.trunk(images)  # [B, C, h, w]
+        return self.encode_grid(grid)
+
+    def encode_grid(self, grid: torch.Tensor) -> EncoderOutput:
         memory = self.proj(grid.flatten(2).transpose(1, 2))  # [B, h*w, D]
         mask = torch.ones(memory.shape[:2], dtype=torch.bool, device=memory.device)
         return EncoderOutput(memory, mask)

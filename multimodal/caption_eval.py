@@ -1,0 +1,177 @@
+"""Caption scores on held-out objects, next to two baselines on the very same pictures.
+
+- ours: real beam decoding of the bundle;
+- template: "A photo of a {top-1 ImageNet label}." from the same Lite0 weights;
+- retrieval: the caption of the training picture whose pooled Lite0 features are nearest.
+
+Scores: BLEU-1..4 (sacreBLEU, lowercased), CIDEr-D (the COCO scorer, pycocoevalcap) and the
+object-name hit rate (does the caption name the object? each object of a scene counts)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import torch
+from sacrebleu.metrics import BLEU
+
+from .data.caption.build import corpus_dir
+from .data.caption.phrases import article_for, names_object
+from .errors import MultimodalError
+from .pipeline import Pipeline
+
+SETS = (("held-out single objects", "test_single", None),
+        ("held-out real-photo stamps", "test_single", "photo"),
+        ("held-out scenes", "test_scene", None))
+CARD_START, CARD_END = "<!-- caption-eval:start -->", "<!-- caption-eval:end -->"
+
+
+def read_set(name: str, only: str | None = None) -> list[dict]:
+    path = corpus_dir() / f"{name}.jsonl"
+    if not path.exists():
+        raise MultimodalError(f"{path} is missing: build it with "
+                              "`python -m multimodal data caption`")
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    for row in rows:
+        row["path"] = str(corpus_dir() / row["path"])
+    return [r for r in rows if only is None or r.get(only)]
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9']+", text.lower()))
+
+
+def cider_d(hypotheses: list[str], references: list[str]) -> float:
+    try:
+        from pycocoevalcap.cider.cider import Cider
+    except ImportError as err:
+        raise MultimodalError("CIDEr-D needs the COCO scorer: pip install pycocoevalcap "
+                              "(it is in requirements-dev.txt)") from err
+    score, _ = Cider().compute_score({i: [_words(r)] for i, r in enumerate(references)},
+                                     {i: [_words(h)] for i, h in enumerate(hypotheses)})
+    return float(score) * 100
+
+
+def caption_scores(hypotheses: list[str], rows: list[dict]) -> dict:
+    refs = [r["caption"] for r in rows]
+    hyps = [_words(h) for h in hypotheses]
+    scores = {f"bleu{n}": BLEU(max_ngram_order=n, effective_order=True)
+              .corpus_score(hyps, [[_words(r) for r in refs]]).score for n in (1, 2, 3, 4)}
+    scores["cider"] = cider_d(hypotheses, refs)
+    named = [names_object(h, name) for h, r in zip(hypotheses, rows, strict=True)
+             for name in r["names"]]
+    scores["name_hit"] = 100 * sum(named) / max(1, len(named))
+    return scores
+
+
+class Lite0Baselines:
+    """Both baselines read the ImageNet Lite0 trunk's pooled features of a picture."""
+
+    def __init__(self, device: torch.device):
+        from torchvision.models import ResNet18_Weights
+
+        from .encoders.efficientnet_lite import efficientnet_lite0
+        from .preprocess import Preprocessor
+
+        self.net = efficientnet_lite0(pretrained=True).eval().to(device)
+        self.device = device
+        self.labels = ResNet18_Weights.IMAGENET1K_V1.meta["categories"]  # offline metadata
+        from .encoders.image import Lite0Encoder
+
+        self.prepare = Preprocessor("image", {"image_size": Lite0Encoder.image_size,
+                                              "mean": list(Lite0Encoder.mean),
+                                              "std": list(Lite0Encoder.std)})
+        self.memory: tuple[np.ndarray, list[str]] | None = None
+
+    @torch.no_grad()
+    def pooled(self, paths: list[str], batch: int = 16) -> np.ndarray:
+        out = []
+        for start in range(0, len(paths), batch):
+            x = torch.stack([self.prepare(p) for p in paths[start:start + batch]])
+            out.append(self.net.forward_features(x.to(self.device)).mean(dim=(2, 3)).cpu())
+        return torch.cat(out).numpy()
+
+    def template(self, pooled: np.ndarray) -> list[str]:
+        with torch.no_grad():
+            top = self.net._fc(torch.from_numpy(pooled).to(self.device)).argmax(1).tolist()
+        return [f"A photo of {article_for(self.labels[i])} {self.labels[i]}." for i in top]
+
+    def train_memory(self) -> tuple[np.ndarray, list[str]]:
+        """Pooled features of every training picture (cached once in the corpus folder)."""
+        if self.memory is None:
+            rows = read_set("train")
+            cached = corpus_dir() / "train-pooled-lite0.npy"
+            if cached.exists() and len(np.load(cached, mmap_mode="r")) == len(rows):
+                feats = np.load(cached)
+            else:
+                from tqdm import tqdm
+
+                paths = [r["path"] for r in rows]
+                feats = np.concatenate([self.pooled(paths[s:s + 256])
+                                        for s in tqdm(range(0, len(paths), 256),
+                                                      desc="retrieval memory")])
+                np.save(cached, feats)
+            feats = feats / np.linalg.norm(feats, axis=1, keepdims=True)
+            self.memory = (feats.astype(np.float32), [r["caption"] for r in rows])
+        return self.memory
+
+    def retrieval(self, pooled: np.ndarray) -> list[str]:
+        feats, captions = self.train_memory()
+        query = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+        return [captions[i] for i in (query @ feats.T).argmax(1)]
+
+
+def caption_table(pipe: Pipeline, beam: int | None = None, batch_size: int = 32,
+                  limit: int | None = None) -> list[dict]:
+    baselines = Lite0Baselines(pipe.device)
+    table = []
+    for title, name, only in SETS:
+        rows = read_set(name, only)
+        if limit:
+            rows = rows[:: max(1, len(rows) // limit)][:limit]
+        paths = [r["path"] for r in rows]
+        ours = [p.text for p in pipe.predict(paths, beam=beam, batch_size=batch_size)]
+        pooled = baselines.pooled(paths)
+        systems = {"ours": ours, "template": baselines.template(pooled),
+                   "retrieval": baselines.retrieval(pooled)}
+        for system, hyps in systems.items():
+            table.append({"set": title, "pictures": len(rows), "system": system,
+                          **caption_scores(hyps, rows),
+                          "examples": [[Path(p).name, h] for p, h in zip(paths, hyps)][:3]})
+    return table
+
+
+def format_table(table: list[dict]) -> str:
+    lines = ["| held-out set | pictures | system | BLEU-1 | BLEU-2 | BLEU-3 | BLEU-4 | CIDEr-D "
+             "| names the object |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in table:
+        lines.append(f"| {r['set']} | {r['pictures']} | {r['system']} | {r['bleu1']:.1f} "
+                     f"| {r['bleu2']:.1f} | {r['bleu3']:.1f} | {r['bleu4']:.1f} "
+                     f"| {r['cider']:.1f} | {r['name_hit']:.0f}% |")
+    return "\n".join(lines)
+
+
+def write_card_section(bundle: Path, text: str) -> None:
+    """Put the table into MODEL_CARD.md between markers; rerunning replaces it."""
+    card = bundle / "MODEL_CARD.md"
+    old = card.read_text(encoding="utf-8") if card.exists() else f"# {bundle.name}\n"
+    section = f"{CARD_START}\n## Held-out scores (real decoding)\n\n{text}\n{CARD_END}"
+    if CARD_START in old and CARD_END in old:
+        head, rest = old.split(CARD_START, 1)
+        new = head + section + rest.split(CARD_END, 1)[1]
+    else:
+        new = old.rstrip() + "\n\n" + section + "\n"
+    card.write_text(new, encoding="utf-8")
+
+
+def run(pipe: Pipeline, args) -> int:
+    """`evaluate --task caption`: the built corpus's held-out sets next to both baselines."""
+    table = caption_table(pipe, beam=args.beam, batch_size=args.batch_size, limit=args.limit)
+    text = format_table(table)
+    print(json.dumps(table, indent=2) if args.json else text)
+    if args.card:
+        write_card_section(Path(pipe.source), text)
+        print(f"wrote {Path(pipe.source) / 'MODEL_CARD.md'}")
+    return 0

@@ -1,0 +1,73 @@
+"""Cached feature maps of a frozen CNN trunk, so training a captioner on CPU runs the trunk
+once per picture instead of once per picture per epoch.
+
+The cache is an fp16 array [pictures, channels, h, w] in cache/features/, named by the
+trunk and the exact picture list; an interrupted extraction resumes where it stopped."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from .data.cache import cache_dir
+from .preprocess import Preprocessor
+
+
+def frozen_trunk(encoder) -> bool:
+    """True for an image encoder whose trunk does not train (its features never change)."""
+    return getattr(encoder, "frozen", False) and not getattr(encoder, "trainable", True)
+
+
+class GridFeatures:
+    """Stands in for a Preprocessor in training: an index in, the cached grid out."""
+
+    def __init__(self, array: np.ndarray):
+        self.array = array
+
+    def __call__(self, index: int) -> torch.Tensor:
+        return torch.from_numpy(np.asarray(self.array[index], dtype=np.float32))
+
+    def collate(self, tensors: list[torch.Tensor]) -> tuple[torch.Tensor, None]:
+        return torch.stack(tensors), None
+
+
+def _cache_name(encoder_name: str, settings: dict, paths: list[str]) -> str:
+    digest = hashlib.sha1(json.dumps([encoder_name, settings, paths]).encode()).hexdigest()
+    return f"{encoder_name}-{len(paths)}-{digest[:12]}"
+
+
+@torch.no_grad()
+def grid_features(encoder, encoder_name: str, prepare: Preprocessor, paths: list[str],
+                  device: torch.device, batch_size: int = 32) -> np.ndarray:
+    """The trunk's [C, h, w] map of every picture, computed once and memory-mapped."""
+    folder = cache_dir() / "features"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = _cache_name(encoder_name, prepare.settings, paths)
+    data, progress = folder / f"{name}.npy", folder / f"{name}.progress.json"
+    if data.exists() and not progress.exists():  # finished earlier
+        return np.load(data, mmap_mode="r")
+    trunk = encoder.trunk.eval()
+    size = prepare.settings["image_size"]
+    shape = (len(paths), *trunk(torch.zeros(1, 3, size, size, device=device)).shape[1:])
+    done = json.loads(progress.read_text())["done"] if progress.exists() else 0
+    array = np.lib.format.open_memmap(data, mode="r+" if done else "w+", dtype=np.float16,
+                                      shape=shape)
+    progress.write_text(json.dumps({"done": done}))
+    with tqdm(total=len(paths), initial=done, desc="trunk features", unit=" pictures") as bar:
+        for start in range(done, len(paths), batch_size):
+            chunk = paths[start:start + batch_size]
+            images = torch.stack([prepare(p) for p in chunk]).to(device)
+            images = images.contiguous(memory_format=torch.channels_last)
+            grids = torch.cat([trunk(part) for part in images.split(8)])
+            array[start:start + len(chunk)] = grids.float().cpu().numpy().astype(np.float16)
+            if (start // batch_size) % 20 == 0 or start + batch_size >= len(paths):
+                array.flush()
+                progress.write_text(json.dumps({"done": start + len(chunk)}))
+            bar.update(len(chunk))
+    array.flush()
+    progress.unlink()
+    return np.load(data, mmap_mode="r")

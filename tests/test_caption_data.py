@@ -1,0 +1,122 @@
+"""The caption corpus: phrases and scene sentences, objects from the packages, pictures,
+and a split that keeps every held-out object out of training."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from multimodal.data.caption import objects as objs
+from multimodal.data.caption.build import plan, split_of
+from multimodal.data.caption.phrases import (
+    names_object,
+    phrase_from_name,
+    phrase_from_sentence,
+    say,
+    scene_caption,
+    single_caption,
+)
+from multimodal.data.caption.render import Backgrounds, draw_scene, draw_single
+
+
+def test_phrases_from_names_and_human_sentences():
+    assert phrase_from_name("grinning face") == ("a", "grinning face")
+    assert phrase_from_name("owl") == ("an", "owl")
+    assert phrase_from_name("chopsticks") == ("", "chopsticks")
+    assert phrase_from_name("keycap: 1") is None
+    assert phrase_from_sentence("A red kangaroo.") == ("a", "red kangaroo")
+    assert phrase_from_sentence("An “Fuji” apple.") == ("an", "Fuji apple")
+    assert phrase_from_sentence("The Eiffel Tower is in Paris.") is None
+    assert single_caption(("an", "owl")) == "An owl."
+    assert say(("an", "owl"), "big") == "a big owl"
+
+
+def test_scene_captions_say_where_and_how_big():
+    two = scene_caption([("a", "red apple"), ("an", "owl")], [(0.2, 0.5), (0.8, 0.5)],
+                        [0.4, 0.15])
+    assert two == "A big red apple to the left of a small owl."
+    stacked = scene_caption([("a", "cat"), ("a", "dog")], [(0.5, 0.8), (0.5, 0.2)], [0.3, 0.3])
+    assert stacked == "A cat below a dog."
+    three = scene_caption([("a", "cat"), ("a", "dog"), ("an", "egg")],
+                          [(0.8, 0.5), (0.2, 0.5), (0.5, 0.5)], [0.3, 0.3, 0.3])
+    assert three == "A dog, an egg and a cat, from left to right."
+
+
+def test_name_hit_ignores_colours_and_generic_words():
+    assert names_object("A small dog on the grass.", "dog face")
+    assert names_object("Two apples.", "red apple")
+    assert not names_object("A red car.", "red apple")
+    assert not names_object("A happy face.", "grinning face")
+
+
+def _object(group: str, key: str | None = None) -> objs.CaptionObject:
+    return objs.CaptionObject(key=key or group, group=group, source="noto", name=group,
+                              caption=f"A {group}.", phrase=("a", group), file="x")
+
+
+def test_held_out_objects_never_appear_in_training_pictures():
+    many = [_object(f"thing{i}") for i in range(400)]
+    splits = {o.key: split_of(o.group) for o in many}
+    assert 0.07 < sum(s == "test" for s in splits.values()) / 400 < 0.14
+    assert split_of("thing7") == split_of("thing7")  # a pure function of the object
+    items = plan(many)
+    for item in items["train"]:
+        assert all(splits[k] == "train" for k in item["objects"])
+    for item in items["test_single"] + items["test_scene"]:
+        assert all(splits[k] == "test" for k in item["objects"])
+    assert any(item["kind"] == "scene" for item in items["test_scene"])
+
+
+def test_one_emoji_in_two_drawings_is_one_held_out_unit():
+    noto, openmoji = _object("emoji:1F436", "noto:1F436"), _object("emoji:1F436", "openmoji:1F436")
+    assert split_of(noto.group) == split_of(openmoji.group)
+
+
+@pytest.mark.skipif(not objs.TUXPAINT.exists(), reason="tuxpaint-stamps-default not installed")
+def test_tuxpaint_stamps_keep_their_human_sentences():
+    stamps = objs.tuxpaint_objects()
+    assert len(stamps) > 500
+    apple = next(o for o in stamps if o.key.endswith("food/fruit/apple_red"))
+    assert apple.caption == "A red apple." and apple.phrase == ("a", "red apple")
+    assert any(o.photo for o in stamps) and not all(o.photo for o in stamps)
+    assert not any("/symbols/" in o.file for o in stamps)
+
+
+@pytest.mark.skipif(not objs.NOTO_FONT.exists() or not objs.EMOJI_TEST.exists(),
+                    reason="fonts-noto-color-emoji / unicode-data not installed")
+def test_noto_emoji_are_drawn_in_colour_and_named():
+    emoji = {o.key: o for o in objs.noto_objects()}
+    dog = emoji["noto:1F436"]
+    assert dog.caption == "A dog face."
+    assert not any(k.startswith("noto:1F1") for k in emoji)  # flags left out
+    image = objs.picture(dog)
+    assert image.mode == "RGBA" and min(image.size) > 50
+    rgb = image.convert("RGB").getcolors(1 << 16)
+    assert rgb is None or len(rgb) > 50  # a colour drawing, not a monochrome glyph
+
+
+def test_pictures_are_drawn_on_varied_backgrounds(tmp_path: Path):
+    from PIL import Image
+
+    star = Image.new("RGBA", (40, 40), (0, 0, 0, 0))
+    star.paste((255, 0, 0, 255), (10, 10, 30, 30))
+    backgrounds = Backgrounds([])
+    rng = random.Random(0)
+    kinds = {backgrounds(rng).getcolors(1 << 17) is not None for _ in range(20)}
+    assert kinds  # plain colours, gradients and textures all produce 256x256 RGB
+    single = draw_single(star, backgrounds(random.Random(1)), random.Random(1))
+    assert single.size == (256, 256)
+    red = sum(1 for p in single.getdata() if p[0] > 200 and p[1] < 60 and p[2] < 60)
+    assert red > 500  # the object is on the picture, scaled up
+    scene, spots = draw_scene([star, star], backgrounds(random.Random(2)), random.Random(2))
+    assert len(spots) == 2 and spots[0].centre != spots[1].centre
+
+
+def test_openmoji_needs_npm_or_says_why(tmp_path: Path, monkeypatch):
+    if shutil.which("npm"):
+        pytest.skip("npm is present; the error path is for machines without it")
+    with pytest.raises(Exception, match="openmoji"):
+        objs.openmoji_archive(tmp_path)

@@ -1,0 +1,85 @@
+"""The caption table: ours next to the template and retrieval baselines, same pictures."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+from PIL import Image
+
+from multimodal import caption_eval
+from multimodal.caption_eval import caption_scores, caption_table, format_table
+from multimodal.pipeline import load
+
+pytest.importorskip("pycocoevalcap")
+
+
+def _rows(captions: list[str], names: list[list[str]]) -> list[dict]:
+    return [{"caption": c, "names": n} for c, n in zip(captions, names, strict=True)]
+
+
+def test_scores_reward_the_right_caption_and_the_object_name():
+    rows = _rows(["A red apple.", "A small dog to the left of a big car.", "An owl."],
+                 [["red apple"], ["dog", "car"], ["owl"]])
+    perfect = caption_scores([r["caption"] for r in rows], rows)
+    assert perfect["bleu1"] == pytest.approx(100) and perfect["name_hit"] == 100
+    wrong = caption_scores(["A photo of a tabby cat.", "A tree.", "An owl."], rows)
+    assert wrong["bleu4"] < perfect["bleu4"] and wrong["cider"] < perfect["cider"]
+    assert wrong["name_hit"] == pytest.approx(100 / 4)  # only the owl of 4 objects
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path, monkeypatch):
+    monkeypatch.setenv("MULTIMODAL_CACHE", str(tmp_path))
+    folder = tmp_path / "caption"
+    colours = {"red": (220, 20, 20), "blue": (20, 40, 220), "green": (20, 180, 40)}
+    for split, items in {"train": ["red", "blue"], "test_single": ["green", "red"],
+                         "test_scene": ["blue"]}.items():
+        lines = []
+        for i, colour in enumerate(items):
+            path = folder / "images" / split / f"{i}.jpg"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Image.new("RGB", (96, 96), colours[colour]).save(path)
+            lines.append(json.dumps({"path": str(path.relative_to(folder)), "kind": "single",
+                                     "caption": f"A {colour} square.", "names": ["square"],
+                                     "photo": colour == "red"}))
+        (folder / f"{split}.jsonl").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def test_table_puts_three_systems_on_the_same_pictures(tiny_corpus, untrained_bundles):
+    pipe = load(untrained_bundles["caption"], device="cpu")
+    table = caption_table(pipe, beam=1)
+    sets = {r["set"] for r in table}
+    assert sets == {"held-out single objects", "held-out real-photo stamps", "held-out scenes"}
+    for r in table:
+        assert r["system"] in {"ours", "template", "retrieval"}
+        assert 0 <= r["bleu4"] <= 100 + 1e-6 and 0 <= r["name_hit"] <= 100
+    photo = [r for r in table if r["set"] == "held-out real-photo stamps"]
+    assert all(r["pictures"] == 1 for r in photo)
+    template = next(r for r in table if r["system"] == "template")
+    assert all(h.startswith("A photo of") for _, h in template["examples"])
+    retrieval = next(r for r in table if r["system"] == "retrieval"
+                     and r["set"] == "held-out single objects")
+    # The nearest training picture of the red test square is the red training square.
+    assert dict(retrieval["examples"])["1.jpg"] == "A red square."
+    assert "| held-out scenes | 1 | retrieval |" in format_table(table)
+
+
+def test_card_section_is_replaced_not_appended(tmp_path):
+    bundle = tmp_path / "caption-x"
+    bundle.mkdir()
+    (bundle / "MODEL_CARD.md").write_text("# caption-x\n\nintro\n")
+    caption_eval.write_card_section(bundle, "table one")
+    caption_eval.write_card_section(bundle, "table two")
+    card = (bundle / "MODEL_CARD.md").read_text()
+    assert "intro" in card and "table two" in card and "table one" not in card
+
+
+def test_missing_corpus_says_how_to_build_it(tmp_path, monkeypatch, untrained_bundles):
+    monkeypatch.setenv("MULTIMODAL_CACHE", str(tmp_path))
+    pipe = load(untrained_bundles["caption"], device="cpu")
+    args = SimpleNamespace(beam=1, batch_size=4, limit=None, json=False, card=False)
+    with pytest.raises(Exception, match="data caption"):
+        caption_eval.run(pipe, args)

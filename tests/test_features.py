@@ -1,0 +1,66 @@
+"""Cached trunk features: the same numbers the encoder computes, computed once, resumable,
+and a captioner reads them exactly as it reads pictures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from multimodal.encoders import build_encoder
+from multimodal.features import GridFeatures, frozen_trunk, grid_features
+from multimodal.preprocess import Preprocessor
+
+
+@pytest.fixture
+def pictures(tmp_path, monkeypatch):
+    monkeypatch.setenv("MULTIMODAL_CACHE", str(tmp_path / "cache"))
+    paths = []
+    for i, colour in enumerate(((255, 0, 0), (0, 120, 255), (20, 200, 40))):
+        path = tmp_path / f"{i}.png"
+        Image.new("RGB", (80, 60), colour).save(path)
+        paths.append(str(path))
+    return paths
+
+
+def _encoder():
+    torch.manual_seed(0)
+    encoder = build_encoder("resnet18", d_model=16, freeze=True).eval()
+    prepare = Preprocessor("image", {"image_size": 64, "mean": [0.5] * 3, "std": [0.5] * 3})
+    return encoder, prepare
+
+
+def test_cached_maps_equal_the_trunk_and_feed_the_encoder(pictures):
+    encoder, prepare = _encoder()
+    assert frozen_trunk(encoder)
+    cached = grid_features(encoder, "resnet18", prepare, pictures, torch.device("cpu"),
+                           batch_size=2)
+    images = torch.stack([prepare(p) for p in pictures])
+    with torch.no_grad():
+        direct = encoder.trunk(images)
+        assert cached.shape == tuple(direct.shape) and cached.dtype == np.float16
+        np.testing.assert_allclose(cached, direct.numpy(), rtol=1e-2, atol=1e-2)
+        batch, lengths = GridFeatures(cached).collate([GridFeatures(cached)(i) for i in (0, 2)])
+        assert lengths is None
+        from_cache = encoder(batch).memory
+        from_pictures = encoder(images[[0, 2]]).memory
+    torch.testing.assert_close(from_cache, from_pictures, rtol=1e-2, atol=1e-2)
+
+
+def test_a_second_call_reads_the_cache(pictures, monkeypatch):
+    encoder, prepare = _encoder()
+    first = np.array(grid_features(encoder, "resnet18", prepare, pictures, torch.device("cpu")))
+
+    def no_trunk(*_):
+        raise AssertionError("the trunk ran again")
+
+    monkeypatch.setattr(encoder.trunk, "forward", no_trunk)
+    again = grid_features(encoder, "resnet18", prepare, pictures, torch.device("cpu"))
+    np.testing.assert_array_equal(first, again)
+
+
+def test_a_trainable_trunk_is_never_cached():
+    assert not frozen_trunk(build_encoder("resnet18", d_model=16, freeze=False))
+    assert not frozen_trunk(build_encoder("resnet18", d_model=16, freeze=True,
+                                          trainable_blocks=1))
