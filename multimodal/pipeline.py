@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -31,6 +32,9 @@ class Prediction:
     seconds: float  # this item's share of its batch's wall time
     finished: bool  # False when the length limit cut the output
     source_tokens: list[str] = field(default_factory=list)  # translate: the source pieces
+    # caption: (rows, columns) of the image grid; attention[i].reshape(grid) is where output
+    # piece i looked (row-major, top-left first)
+    grid: tuple[int, int] | None = None
 
     def to_json(self) -> dict:
         return {"input": self.input, "text": self.text, "score": round(self.score, 4),
@@ -109,7 +113,14 @@ class Pipeline:
             score=sum(h.score * w for h, w in zip(hyps, weights, strict=True)) / sum(weights),
             tokens=target.pieces([t for h in hyps for t in h.tokens]), attention=attention,
             seconds=sum(share for _, share in decoded), finished=all(h.finished for h in hyps),
-            source_tokens=source)
+            source_tokens=source, grid=self._grid(attention.shape[1]))
+
+    def _grid(self, positions: int) -> tuple[int, int] | None:
+        """CNN trunks see a square picture and keep it square: a side x side grid."""
+        if self.modality != "image":
+            return None
+        side = math.isqrt(positions)
+        return (side, side) if side * side == positions else (1, positions)
 
 
 def load(path: str | Path, device: str | torch.device | None = None) -> Pipeline:

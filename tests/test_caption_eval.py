@@ -83,3 +83,13 @@ def test_missing_corpus_says_how_to_build_it(tmp_path, monkeypatch, untrained_bu
     args = SimpleNamespace(beam=1, batch_size=4, limit=None, json=False, card=False)
     with pytest.raises(Exception, match="data caption"):
         caption_eval.run(pipe, args)
+
+
+def test_every_caption_word_has_a_map_over_the_image_grid(untrained_bundles, tmp_path):
+    picture = tmp_path / "p.png"
+    Image.new("RGB", (120, 80), (200, 30, 30)).save(picture)
+    [pred] = load(untrained_bundles["caption"], device="cpu").predict([str(picture)], beam=2)
+    rows, cols = pred.grid
+    assert pred.attention.shape == (len(pred.tokens), rows * cols) and rows == cols == 2
+    maps = pred.attention.reshape(len(pred.tokens), rows, cols)
+    assert maps.sum(axis=(1, 2)) == pytest.approx([1.0] * len(pred.tokens), abs=1e-4)

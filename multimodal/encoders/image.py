@@ -97,9 +97,11 @@ def _register_torchvision(name: str) -> None:
         __doc__ = f"torchvision {name}, last feature map as the attention grid."
 
         def __init__(self, d_model: int = 256, pretrained: bool = False, freeze: bool = False,
-                     trainable_blocks: int = 0, dropout: float = 0.1):
+                     trainable_blocks: int = 0, dropout: float = 0.1, image_size: int = 224):
             trunk, channels, blocks = _torchvision_trunk(name, pretrained)
             super().__init__(trunk, channels, d_model, dropout, freeze, trainable_blocks, blocks)
+            # Smaller pictures make training from scratch affordable on a CPU (grid: size/32).
+            self.image_size = image_size
 
     TorchvisionEncoder.__name__ = TorchvisionEncoder.__qualname__ = f"Encoder_{name}"
 
