@@ -93,3 +93,14 @@ def test_every_caption_word_has_a_map_over_the_image_grid(untrained_bundles, tmp
     assert pred.attention.shape == (len(pred.tokens), rows * cols) and rows == cols == 2
     maps = pred.attention.reshape(len(pred.tokens), rows, cols)
     assert maps.sum(axis=(1, 2)) == pytest.approx([1.0] * len(pred.tokens), abs=1e-4)
+
+
+def test_bench_times_every_setting_with_the_encoder_share(tiny_corpus, untrained_bundles,
+                                                          capsys):
+    from multimodal.bench_caption import run_caption_bench
+
+    rows = run_caption_bench(load(untrained_bundles["caption"], device="cpu"),
+                             batches=(1, 2), beams=(1, 2))
+    assert [(r["beam"], r["batch"]) for r in rows] == [(1, 1), (1, 2), (2, 1), (2, 2)]
+    assert all(r["captions_per_second"] > 0 and r["encoder_share"] > 0 for r in rows)
+    assert "encoder share" in capsys.readouterr().out
