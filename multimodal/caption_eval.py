@@ -139,7 +139,8 @@ def caption_table(pipe: Pipeline, beam: int | None = None, batch_size: int = 32,
         for system, hyps in systems.items():
             table.append({"set": title, "pictures": len(rows), "system": system,
                           **caption_scores(hyps, rows),
-                          "examples": [[Path(p).name, h] for p, h in zip(paths, hyps)][:3]})
+                          "examples": [[Path(p).name, h]
+                                       for p, h in zip(paths, hyps, strict=True)][:3]})
     return table
 
 

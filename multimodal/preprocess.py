@@ -6,8 +6,11 @@ from __future__ import annotations
 import torch
 
 from .inputs import clean_text, image_tensor, load_audio, load_image, split_sentences
+from .inputs.audio_split import split_at_pauses
 from .inputs.text import require_latin_script
 from .tokenizer import EOS_ID, PAD_ID, Tokenizer
+
+MAX_SEGMENT_SECONDS = 20.0  # audio decoded in one piece; a bundle may set its own
 
 
 def pad_batch(seqs: list[torch.Tensor], pad_value=0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -33,8 +36,13 @@ class Preprocessor:
         return self._ids(clean_text(item))
 
     def segments(self, item) -> list[torch.Tensor]:
-        """One raw input -> the pieces decoded separately: a text's sentences (so long text
-        is translated whole, never cut), otherwise the input itself."""
+        """One raw input -> the pieces decoded separately: a text's sentences and a long
+        recording's chunks cut at pauses (so long inputs are handled whole, never cut off),
+        otherwise the input itself."""
+        if self.modality == "audio":
+            s = self.settings
+            return split_at_pauses(self(item), s["sample_rate"],
+                                   s.get("max_segment_seconds", MAX_SEGMENT_SECONDS))
         if self.modality != "text":
             return [self(item)]
         text = clean_text(item)
