@@ -84,7 +84,7 @@ def tour(url: str, out_dir: Path) -> dict[str, str]:
 
             open_tab(page, "Caption")
             page.locator("#caption-input input[type=file]").set_input_files(
-                str(EXAMPLES / "dog.png"))
+                str(EXAMPLES / "horse.png"))
             expect(page.locator("#caption-input img")).to_be_visible(timeout=WAIT_MS)
             page.locator("#caption-button").click()
             results["caption"] = wait_for_result(page, "caption")
@@ -93,7 +93,7 @@ def tour(url: str, out_dir: Path) -> dict[str, str]:
 
             open_tab(page, "Transcribe")
             page.locator("#transcribe-input input[type=file]").set_input_files(
-                str(EXAMPLES / "dog.ogg"))
+                str(EXAMPLES / "horse.ogg"))
             expect(page.locator("#transcribe-input audio").first).to_be_attached(timeout=WAIT_MS)
             page.locator("#transcribe-button").click()
             results["transcribe"] = wait_for_result(page, "transcribe")

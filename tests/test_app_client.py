@@ -53,13 +53,13 @@ def test_translate_french_with_the_shipped_model(client):
 
 
 def test_caption_untrained_gives_text_and_attention(client):
-    text, view, details = client.predict(handle_file(EXAMPLES / "dog.png"), api_name="/caption")
+    text, view, details = client.predict(handle_file(EXAMPLES / "horse.png"), api_name="/caption")
     assert isinstance(text, str) and is_png(view)  # untrained: any text, even none
     assert "caption-tiny (resnet18)" in details and "tokens" in details
 
 
 def test_transcribe_untrained_gives_text_and_attention(client, tmp_path):
-    text, view, _ = client.predict(handle_file(EXAMPLES / "dog.ogg"), api_name="/transcribe")
+    text, view, _ = client.predict(handle_file(EXAMPLES / "horse.ogg"), api_name="/transcribe")
     assert isinstance(text, str) and is_png(view)
     # A 48 kHz stereo WAV, as a browser might record it.
     wav = tmp_path / "stereo.wav"
@@ -71,8 +71,8 @@ def test_transcribe_untrained_gives_text_and_attention(client, tmp_path):
 
 
 def test_compare_gives_three_outputs_in_a_row(client):
-    out = client.predict(handle_file(EXAMPLES / "dog.png"), handle_file(EXAMPLES / "dog.ogg"),
-                         (EXAMPLES / "dog.fr.txt").read_text().strip(), api_name="/compare")
+    out = client.predict(handle_file(EXAMPLES / "horse.png"), handle_file(EXAMPLES / "horse.ogg"),
+                         (EXAMPLES / "horse.fr.txt").read_text().strip(), api_name="/compare")
     assert len(out) == 9
     for text, view, details in (out[0:3], out[3:6], out[6:9]):
         assert isinstance(text, str) and is_png(view) and "decode on" in details

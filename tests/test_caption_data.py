@@ -120,3 +120,9 @@ def test_openmoji_needs_npm_or_says_why(tmp_path: Path, monkeypatch):
         pytest.skip("npm is present; the error path is for machines without it")
     with pytest.raises(Exception, match="openmoji"):
         objs.openmoji_archive(tmp_path)
+
+
+def test_the_apps_example_stamps_are_held_out_objects():
+    for stamp in ("animals/mammals/equines/horse", "animals/marsupials/koala",
+                  "animals/mammals/rodents/beaver"):
+        assert split_of(f"tuxpaint:{stamp}") == "test"
