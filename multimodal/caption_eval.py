@@ -99,22 +99,21 @@ class Lite0Baselines:
         return [f"A photo of {article_for(self.labels[i])} {self.labels[i]}." for i in top]
 
     def train_memory(self) -> tuple[np.ndarray, list[str]]:
-        """Pooled features of every training picture (cached once in the corpus folder)."""
+        """Pooled features of every training picture, from the trunk-feature cache that
+        training a frozen-Lite0 captioner fills (computed and cached here otherwise)."""
         if self.memory is None:
-            rows = read_set("train")
-            cached = corpus_dir() / "train-pooled-lite0.npy"
-            if cached.exists() and len(np.load(cached, mmap_mode="r")) == len(rows):
-                feats = np.load(cached)
-            else:
-                from tqdm import tqdm
+            from types import SimpleNamespace
 
-                paths = [r["path"] for r in rows]
-                feats = np.concatenate([self.pooled(paths[s:s + 256])
-                                        for s in tqdm(range(0, len(paths), 256),
-                                                      desc="retrieval memory")])
-                np.save(cached, feats)
-            feats = feats / np.linalg.norm(feats, axis=1, keepdims=True)
-            self.memory = (feats.astype(np.float32), [r["caption"] for r in rows])
+            from .data.readers import read_manifest
+            from .features import grid_features
+
+            train = read_manifest(corpus_dir() / "train.tsv")
+            grids = grid_features(SimpleNamespace(trunk=self.net.features), "efficientnet_lite0",
+                                  self.prepare, [e.source for e in train], self.device)
+            feats = np.concatenate([np.asarray(grids[s:s + 512], dtype=np.float32).mean((2, 3))
+                                    for s in range(0, len(grids), 512)])
+            feats /= np.linalg.norm(feats, axis=1, keepdims=True)
+            self.memory = (feats, [e.target for e in train])
         return self.memory
 
     def retrieval(self, pooled: np.ndarray) -> list[str]:

@@ -45,6 +45,8 @@ def tiny_corpus(tmp_path, monkeypatch):
                                      "caption": f"A {colour} square.", "names": ["square"],
                                      "photo": colour == "red"}))
         (folder / f"{split}.jsonl").write_text("\n".join(lines) + "\n")
+        (folder / f"{split}.tsv").write_text("".join(
+            f"images/{split}/{i}.jpg\tA {colour} square.\n" for i, colour in enumerate(items)))
     return folder
 
 
