@@ -20,7 +20,8 @@ def test_cleaning_rules():
     for src, en in [("Ouvrir %s", "Open %s"), ("Fichier {0}", "File {0}"),
                     ("Bonjour $USER", "Hello $USER"), ("<b>Gras</b>", "<b>Bold</b>"),
                     ("Une phrase vraiment beaucoup trop longue", "Short"),  # ratio > 2.5
-                    ("Linux", "Linux"), ("", "Empty"), ("123", "123 !")]:
+                    ("Linux", "Linux"), ("", "Empty"), ("123", "123 !"),
+                    ("# Couleur du fond", "# Background colour")]:  # read as a comment
         assert clean_pair(pair(src, en)) is None, src
 
 

@@ -36,6 +36,8 @@ def clean_pair(pair: Pair) -> Pair | None:
         return None
     if FORMAT_STRING.search(src) or FORMAT_STRING.search(en):
         return None
+    if src.startswith("#") or en.startswith("#"):  # the TSV readers take these for comments
+        return None
     if key(src) == key(en):  # untranslated, or a name
         return None
     if not MIN_RATIO <= len(src) / len(en) <= MAX_RATIO:
