@@ -25,7 +25,6 @@ from .pipeline import Pipeline
 SETS = (("held-out single objects", "test_single", None),
         ("held-out real-photo stamps", "test_single", "photo"),
         ("held-out scenes", "test_scene", None))
-CARD_START, CARD_END = "<!-- caption-eval:start -->", "<!-- caption-eval:end -->"
 
 
 def read_set(name: str, only: str | None = None) -> list[dict]:
@@ -153,25 +152,14 @@ def format_table(table: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def write_card_section(bundle: Path, text: str) -> None:
-    """Put the table into MODEL_CARD.md between markers; rerunning replaces it."""
-    card = bundle / "MODEL_CARD.md"
-    old = card.read_text(encoding="utf-8") if card.exists() else f"# {bundle.name}\n"
-    section = f"{CARD_START}\n## Held-out scores (real decoding)\n\n{text}\n{CARD_END}"
-    if CARD_START in old and CARD_END in old:
-        head, rest = old.split(CARD_START, 1)
-        new = head + section + rest.split(CARD_END, 1)[1]
-    else:
-        new = old.rstrip() + "\n\n" + section + "\n"
-    card.write_text(new, encoding="utf-8")
-
-
 def run(pipe: Pipeline, args) -> int:
     """`evaluate --task caption`: the built corpus's held-out sets next to both baselines."""
     table = caption_table(pipe, beam=args.beam, batch_size=args.batch_size, limit=args.limit)
     text = format_table(table)
     print(json.dumps(table, indent=2) if args.json else text)
     if args.card:
-        write_card_section(Path(pipe.source), text)
+        from .caption_card import write_card
+
+        write_card(pipe, table, Path(pipe.source))
         print(f"wrote {Path(pipe.source) / 'MODEL_CARD.md'}")
     return 0

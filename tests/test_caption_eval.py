@@ -69,14 +69,21 @@ def test_table_puts_three_systems_on_the_same_pictures(tiny_corpus, untrained_bu
     assert "| held-out scenes | 1 | retrieval |" in format_table(table)
 
 
-def test_card_section_is_replaced_not_appended(tmp_path):
-    bundle = tmp_path / "caption-x"
-    bundle.mkdir()
-    (bundle / "MODEL_CARD.md").write_text("# caption-x\n\nintro\n")
-    caption_eval.write_card_section(bundle, "table one")
-    caption_eval.write_card_section(bundle, "table two")
+def test_card_reports_scores_and_keeps_them_in_the_config(tiny_corpus, untrained_bundles,
+                                                           tmp_path):
+    import shutil
+
+    from multimodal.caption_card import write_card
+
+    bundle = tmp_path / "weights" / "caption-x"
+    shutil.copytree(untrained_bundles["caption"], bundle)
+    pipe = load(bundle, device="cpu")
+    table = caption_table(pipe, beam=1)
+    write_card(pipe, table, bundle)
     card = (bundle / "MODEL_CARD.md").read_text()
-    assert "intro" in card and "table two" in card and "table one" not in card
+    assert "| held-out scenes | 1 | template |" in card and "examples/koala.png" in card
+    metrics = json.loads((bundle / "config.json").read_text())["metadata"]["metrics"]
+    assert "single CIDEr-D" in metrics and "scenes names the object %" in metrics
 
 
 def test_missing_corpus_says_how_to_build_it(tmp_path, monkeypatch, untrained_bundles):
