@@ -163,7 +163,9 @@ def cmd_evaluate(args) -> int:
     if not args.test:
         # The task's own held-out report (multimodal/<task>_eval.py), next to its peer.
         return _task_module(f"multimodal.{args.task}_eval").run(pipe, args)
-    examples = read_examples(args.test, args.format)[: args.limit]
+    examples = read_examples(args.test, args.format)
+    if args.limit:
+        examples = examples[:: max(1, len(examples) // args.limit)][: args.limit]
     result = evaluate_examples(pipe, examples, beam=args.beam, batch_size=args.batch_size)
     hyps = result.pop("hypotheses")
     if args.json:
@@ -267,7 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
                    choices=("auto", "coco", "manifest", "librispeech", "pairs"))
     p.add_argument("--weights")
     p.add_argument("--beam", type=int)
-    p.add_argument("--limit", type=int, help="score only the first N items")
+    p.add_argument("--limit", type=int,
+                   help="score at most N items (per held-out set, spread across it)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--output", help="write the hypotheses here, one per line")
     p.add_argument("--card", action="store_true",

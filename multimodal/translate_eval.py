@@ -20,13 +20,16 @@ def apertium_or_none(sentences: list[str], lang: str) -> list[str] | None:
 
 
 def translation_table(pipe: Pipeline, examples: list[Example], beam: int | None = None,
-                      batch_size: int = 64) -> list[dict]:
-    """One row per (language, domain): BLEU and chrF of the model, Apertium and the floor."""
+                      batch_size: int = 64, limit: int | None = None) -> list[dict]:
+    """One row per (language, domain): BLEU and chrF of the model, Apertium and the floor;
+    `limit`: at most that many sentences per row, spread across its documents."""
     groups: dict[tuple[str, str], list[Example]] = defaultdict(list)
     for e in examples:
         groups[parse_group(e.group)].append(e)
     rows = []
     for (lang, domain), items in sorted(groups.items()):
+        if limit:
+            items = items[:: max(1, len(items) // limit)][:limit]
         sources, refs = [e.source for e in items], [e.target for e in items]
         began = time.perf_counter()
         ours = [p.text for p in pipe.predict(sources, beam=beam, batch_size=batch_size)]
@@ -71,7 +74,7 @@ def run(pipe: Pipeline, args) -> int:
         raise MultimodalError(f"{test} is missing: build it with "
                               "`python -m multimodal data translate`, or pass --test PATH")
     rows = translation_table(pipe, read_sentence_pairs(test), beam=args.beam,
-                             batch_size=args.batch_size)
+                             batch_size=args.batch_size, limit=args.limit)
     print(json.dumps(rows, indent=2) if args.json else format_table(rows))
     if args.card:
         from .translate_card import everyday_rows, write_card

@@ -25,3 +25,10 @@ def test_table_per_language_and_domain(text_bundle):
             assert r["apertium_bleu"] is None
     table = format_table(rows)
     assert table.count("\n") == 3 and "| fr | bible | 5 | 100.0 |" in table
+
+
+def test_limit_spreads_over_each_row(text_bundle):
+    pipe = multimodal.load(text_bundle, "cpu")
+    examples = [Example(f, e, "fr:ddtp:pkg") for f, e in zip(FRENCH, ENGLISH, strict=True)]
+    [row] = translation_table(pipe, examples, beam=1, limit=2)
+    assert row["sentences"] == 2
