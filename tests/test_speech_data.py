@@ -1,0 +1,159 @@
+"""The speech corpus builder: text normalisation, evaluation exclusion, held-out splits,
+the plan, and a tiny real synthesis with the fast engines (skipped where not installed)."""
+
+from __future__ import annotations
+
+import random
+import shutil
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from multimodal.data.readers import read_manifest
+from multimodal.data.speech import build as speech_build
+from multimodal.data.speech import voices as engines
+from multimodal.data.speech.augment import coloured_noise
+from multimodal.data.speech.generated import GENERATORS
+from multimodal.data.speech.normalize import Text, normalize
+from multimodal.data.speech.numbers import cardinal, digits, ordinal, year
+from multimodal.data.speech.plan import training_plan
+from multimodal.data.speech.texts import collect, evaluation_keys, split_of
+from multimodal.errors import MultimodalError
+
+FLITE = [engines.VOICE_BY_NAME["flite-slt"], engines.VOICE_BY_NAME["flite-awb"]]
+needs_flite = pytest.mark.skipif(not (shutil.which("flite") and shutil.which("sox")),
+                                 reason="flite and sox are not installed")
+
+
+def _corpus(n: int = 60) -> dict[str, list[Text]]:
+    words = "red green blue small large happy old new quiet bright".split()
+    things = "cat dog house tree car boat bird lamp chair apple".split()
+    rng = random.Random(0)
+    texts = {normalize(f"A {rng.choice(words)} {rng.choice(things)} near the "
+                       f"{rng.choice(words)} {rng.choice(things)}.", "stamps") for _ in range(n)}
+    return {"stamps": sorted((t for t in texts if t is not None), key=lambda t: t.spoken)}
+
+
+def test_numbers_read_as_words():
+    assert cardinal(342) == "three hundred forty two"
+    assert cardinal(2_000_017) == "two million seventeen"
+    assert cardinal(105, with_and=True) == "one hundred and five"
+    assert ordinal(23) == "twenty third" and ordinal(40) == "fortieth"
+    assert year(1984) == "nineteen eighty four" and year(2005) == "two thousand five"
+    assert digits("0815", zero="oh") == "oh eight one five"
+
+
+def test_normalize_keeps_what_is_said_and_drops_what_engines_mangle():
+    text = normalize("In 1984 we didn't see 12 well-known birds.")
+    assert text.transcript == "in nineteen eighty four we didn't see twelve well known birds"
+    assert text.spoken.startswith("In nineteen eighty four") and text.spoken.endswith(".")
+    for bad in ("Install the KDE panel.", "Costs $5 now.", "Mr. Smith left.", "Open file2 now.",
+                "see http://x.org", ""):
+        assert normalize(bad) is None, bad
+
+
+def test_generated_phrases_have_plain_word_transcripts():
+    rng = random.Random(1)
+    for name, generate in GENERATORS.items():
+        for _ in range(20):
+            text = generate(rng)
+            assert text.transcript and text.transcript == text.transcript.lower(), name
+            assert all(w.replace("'", "").isalpha() for w in text.transcript.split()), text
+
+
+def test_evaluation_sentences_never_enter_training_but_single_words_may():
+    keys = evaluation_keys(["Thank you.  Please enter your password followed by the "
+                            "pound key.", "one", "ten of clubs"])
+    texts = collect([("Please enter your password, followed by the pound key!", "ui"),
+                     ("Ten of clubs.", "ui"), ("Thank you.", "ui"),
+                     ("Press one.", "ui"), ("A red kangaroo.", "stamps")], keys)
+    kept = {t.transcript for ts in texts.values() for t in ts}
+    assert kept == {"thank you", "press one", "a red kangaroo"}
+
+
+def test_held_out_text_split_is_stable_and_short_phrases_stay_in_training():
+    assert split_of(Text("One.", "one")) == "train"
+    corpus = _corpus(400)["stamps"]
+    splits = [split_of(t) for t in corpus]
+    assert splits == [split_of(t) for t in corpus]
+    assert splits.count("train") > 0.9 * len(splits)
+
+
+def test_plan_is_prefix_stable_and_keeps_held_out_voice_and_text_out_of_training():
+    corpus = _corpus()
+    small = [u.id for u in training_plan(corpus, FLITE, 0.01)]
+    big = list(training_plan(corpus, FLITE, 0.03))
+    assert len(big) > len(small) and [u.id for u in big[:len(small)]] == small
+    assert all(u.voice.name != engines.HELD_OUT_VOICE for u in big)
+    assert all(split_of(u.text) == "train" for u in big)
+
+
+def test_plan_never_speaks_an_evaluation_sentence_even_a_generated_one():
+    first = list(training_plan(_corpus(), FLITE, 0.05))
+    long = {u.text.transcript for u in first if u.text.words >= 3}
+    assert any(u.text.source == "commands" for u in first)
+    excluded = frozenset(evaluation_keys(long))
+    again = list(training_plan(_corpus(), FLITE, 0.05, excluded))
+    assert again and not long & {u.text.transcript for u in again}
+
+
+def test_bad_size_setting_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("MULTIMODAL_SPEECH_HOURS", "lots")
+    with pytest.raises(MultimodalError, match="MULTIMODAL_SPEECH_HOURS"):
+        speech_build.main()
+
+
+def test_telephone_noise_has_no_energy_outside_the_phone_band():
+    noise = coloured_noise(16000, 1.0, np.random.default_rng(0), telephone=True)
+    spectrum = np.abs(np.fft.rfft(noise))
+    freqs = np.fft.rfftfreq(16000, 1 / 16000)
+    assert np.sqrt(np.mean(noise**2)) == pytest.approx(1.0, rel=1e-3)
+    assert spectrum[freqs > 3500].max() < 1e-6 * spectrum.max()
+
+
+@needs_flite
+def test_tiny_build_writes_16k_mono_clips_and_clean_splits(tmp_path, monkeypatch):
+    monkeypatch.setattr(speech_build, "CHECKPOINT_S", -1)  # exercise interim manifests too
+    counts = speech_build.build(tmp_path, hours=0.003, workers=1, corpus=_corpus(),
+                                voices=FLITE, held_out=2)
+    assert counts["this_run"]["failed"] == 0 and counts["this_run"]["clips_made"] >= 5
+    splits = {name: read_manifest(tmp_path / f) for name, f in speech_build.MANIFESTS.items()}
+    assert all(splits.values())
+    for examples in splits.values():
+        for ex in examples:
+            audio, rate = sf.read(ex.source)
+            seconds = len(audio) / rate
+            assert rate == 16000 and audio.ndim == 1
+            assert np.sqrt(np.mean(audio**2)) > 0.005  # not silent
+            assert 0.12 * len(ex.target.split()) < seconds < 1.5 * len(ex.target.split()) + 2
+    assert {ex.group for ex in splits["train"]} == {"flite-slt"}
+    assert {ex.group for ex in splits["test"]} == {engines.HELD_OUT_VOICE}
+    train_text = {ex.target for ex in splits["train"]}
+    held_out = {ex.target for ex in splits["dev"] + splits["test"] if len(ex.target.split()) >= 3}
+    assert held_out and not train_text & held_out
+    again = speech_build.build(tmp_path, hours=0.003, workers=1, corpus=_corpus(),
+                               voices=FLITE, held_out=2)
+    assert again["this_run"]["clips_made"] == 0 and again["split"] == counts["split"]
+
+
+@pytest.mark.parametrize("name", ["espeak-en-gb", "festival-kal", "festival-slt-hts",
+                                  "piper-joe"])
+def test_every_engine_renders_a_clip(name, tmp_path):
+    voice = engines.VOICE_BY_NAME[name]
+    if not engines.engine_available(voice.engine) or not shutil.which("sox"):
+        pytest.skip(f"{voice.engine} or sox is not installed")
+    from multimodal.data.speech.augment import Effects, finish
+
+    jobs = [engines.Job(s, 1.1, 0.95, "m3" if voice.engine == "espeak" else "0.6,0.8",
+                        tmp_path / f"{i}.wav")
+            for i, s in enumerate(["Press nine to cancel.", 'A "quoted" word.'])]
+    if voice.engine == "festival":
+        assert engines.festival(voice, jobs, tmp_path) == ["", ""]
+    else:
+        for job in jobs:
+            {"espeak": engines.espeak, "piper": engines.piper}[voice.engine](voice, job)
+    for i, job in enumerate(jobs):
+        seconds = finish(job.out, tmp_path / f"{i}.flac", Effects(pitch_cents=-50), seed=i)
+        assert 0.6 < seconds < 5
+        assert sf.info(tmp_path / f"{i}.flac").samplerate == 16000
