@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -161,5 +162,5 @@ def run(pipe: Pipeline, args) -> int:
         from .caption_card import write_card
 
         write_card(pipe, table, Path(pipe.source))
-        print(f"wrote {Path(pipe.source) / 'MODEL_CARD.md'}")
+        print(f"wrote {Path(pipe.source) / 'MODEL_CARD.md'}", file=sys.stderr)
     return 0

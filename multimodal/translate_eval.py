@@ -3,6 +3,7 @@ copy-the-source floor, on the very same held-out sentences (real beam decoding).
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import defaultdict
 
@@ -80,5 +81,5 @@ def run(pipe: Pipeline, args) -> int:
         from .translate_card import everyday_rows, write_card
 
         write_card(pipe, rows, everyday_rows(pipe, args.beam), Path(pipe.source))
-        print(f"wrote {Path(pipe.source) / 'MODEL_CARD.md'}")
+        print(f"wrote {Path(pipe.source) / 'MODEL_CARD.md'}", file=sys.stderr)
     return 0
