@@ -27,11 +27,12 @@ def free_port() -> int:
 def demo_weights(folder: Path, stand_ins: dict[str, Path]) -> Path:
     """The shipped bundles, and a stand-in (untrained) bundle for each task with none."""
     folder.mkdir(parents=True, exist_ok=True)
-    shipped = {config["task"]: path for path, config in find_bundles(SHIPPED)}
-    for path in shipped.values():
+    shipped = list(find_bundles(SHIPPED))
+    for path, _ in shipped:
         shutil.copytree(path, folder / path.name, dirs_exist_ok=True)
+    tasks = {config["task"] for _, config in shipped}
     for task, path in stand_ins.items():
-        if task not in shipped:
+        if task not in tasks:
             shutil.copytree(path, folder / Path(path).name, dirs_exist_ok=True)
     return folder
 

@@ -108,8 +108,8 @@ def tour(url: str, out_dir: Path) -> dict[str, str]:
             shoot(page, "translate", out_dir)
 
             open_tab(page, "Compare")
-            page.locator("#compare-examples").get_by_text("Un chien.").click()
-            expect(page.locator("#compare-text textarea")).to_have_value("Un chien.")
+            page.locator("#compare-examples").get_by_text("Un cheval.").click()
+            expect(page.locator("#compare-text textarea")).to_have_value("Un cheval.")
             expect(page.locator("#compare-image img").first).to_be_visible(timeout=WAIT_MS)
             expect(page.locator("#compare-audio audio").first).to_be_attached(timeout=WAIT_MS)
             page.locator("#compare-button").click()
