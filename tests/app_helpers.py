@@ -49,30 +49,9 @@ def serving(weights_dir: Path, device: str = "cpu"):
 
 
 def make_stand_ins(folder: Path) -> dict[str, Path]:
-    """Untrained caption and transcribe bundles (the same shapes as conftest's
-    `untrained_bundles`), for showing the page where no trained model exists yet."""
-    from helpers import CAPTIONS, TRANSCRIPTS, tiny_decoder
-
-    from multimodal.bundle import save_bundle
-    from multimodal.model import build_model
-    from multimodal.tokenizer import Tokenizer
+    """Untrained caption and transcribe bundles (conftest's `untrained_bundles`, named
+    `-untrained`), for showing the page where no trained model exists yet."""
+    from helpers import untrained_bundles
 
     torch.manual_seed(0)  # the same stand-ins, and so the same screenshots, every time
-    target = Tokenizer.train(CAPTIONS + TRANSCRIPTS, 40)
-    configs = {
-        "caption": {"task": "caption", "encoder": {"name": "resnet18", "args": {"d_model": 32}},
-                    "preprocessing": {"image_size": 64, "mean": [0.5] * 3, "std": [0.5] * 3}},
-        "transcribe": {"task": "transcribe",
-                       "encoder": {"name": "cnn_bilstm",
-                                   "args": {"d_model": 32, "conv_channels": 8,
-                                            "lstm_layers": 1}},
-                       "preprocessing": {"sample_rate": 16000}},
-    }
-    paths = {}
-    for task, config in configs.items():
-        config = {**config, "decoder": tiny_decoder(len(target)),
-                  "search": {"beam": 2, "max_len_b": 5},
-                  "metadata": {"notes": "untrained stand-in for the screenshots"}}
-        paths[task] = save_bundle(folder / f"{task}-untrained", build_model(config).eval(),
-                                  config, {"target": target})
-    return paths
+    return untrained_bundles(folder, "untrained", "untrained stand-in for the screenshots")

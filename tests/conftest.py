@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 import torch
-from helpers import CAPTIONS, ENGLISH, FRENCH, TRANSCRIPTS, fit, text_config, tiny_decoder
+from helpers import ENGLISH, FRENCH, fit, text_config
+from helpers import untrained_bundles as make_untrained_bundles
 
 from multimodal.bundle import save_bundle
 from multimodal.model import build_model
@@ -28,21 +29,4 @@ def text_bundle(tmp_path_factory):
 @pytest.fixture(scope="session")
 def untrained_bundles(tmp_path_factory):
     """Caption and transcribe bundles with random weights, for input-handling tests."""
-    folder = tmp_path_factory.mktemp("bundles")
-    target = Tokenizer.train(CAPTIONS + TRANSCRIPTS, 40)
-    configs = {
-        "caption": {"task": "caption", "encoder": {"name": "resnet18", "args": {"d_model": 32}},
-                    "preprocessing": {"image_size": 64, "mean": [0.5] * 3, "std": [0.5] * 3}},
-        "transcribe": {"task": "transcribe",
-                       "encoder": {"name": "cnn_bilstm",
-                                   "args": {"d_model": 32, "conv_channels": 8,
-                                            "lstm_layers": 1}},
-                       "preprocessing": {"sample_rate": 16000}},
-    }
-    paths = {}
-    for task, config in configs.items():
-        config = {**config, "decoder": tiny_decoder(len(target)),
-                  "search": {"beam": 2, "max_len_b": 5}}
-        paths[task] = save_bundle(folder / f"{task}-tiny", build_model(config).eval(), config,
-                                  {"target": target})
-    return paths
+    return make_untrained_bundles(tmp_path_factory.mktemp("bundles"))

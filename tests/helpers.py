@@ -74,3 +74,28 @@ def write_sounds(folder) -> list[str]:
         soundfile.write(path, (0.5 * signal).astype(np.float32), rate)
         paths.append(str(path))
     return paths
+
+
+def untrained_bundles(folder, name: str = "tiny", notes: str | None = None) -> dict:
+    """Caption and transcribe bundles with random weights: {task: folder/<task>-<name>}."""
+    from multimodal.bundle import save_bundle
+    from multimodal.model import build_model
+
+    target = Tokenizer.train(CAPTIONS + TRANSCRIPTS, 40)
+    configs = {
+        "caption": {"task": "caption", "encoder": {"name": "resnet18", "args": {"d_model": 32}},
+                    "preprocessing": {"image_size": 64, "mean": [0.5] * 3, "std": [0.5] * 3}},
+        "transcribe": {"task": "transcribe",
+                       "encoder": {"name": "cnn_bilstm",
+                                   "args": {"d_model": 32, "conv_channels": 8,
+                                            "lstm_layers": 1}},
+                       "preprocessing": {"sample_rate": 16000}},
+    }
+    paths = {}
+    for task, config in configs.items():
+        config = {**config, "decoder": tiny_decoder(len(target)),
+                  "search": {"beam": 2, "max_len_b": 5},
+                  **({"metadata": {"notes": notes}} if notes else {})}
+        paths[task] = save_bundle(folder / f"{task}-{name}", build_model(config).eval(), config,
+                                  {"target": target})
+    return paths
