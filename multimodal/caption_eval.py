@@ -22,6 +22,7 @@ from .data.caption.build import corpus_dir
 from .data.caption.phrases import article_for, names_object
 from .errors import MultimodalError
 from .pipeline import Pipeline
+from .tables import markdown_table
 
 SETS = (("held-out single objects", "test_single", None),
         ("held-out real-photo stamps", "test_single", "photo"),
@@ -144,13 +145,12 @@ def caption_table(pipe: Pipeline, beam: int | None = None, batch_size: int = 32,
 
 
 def format_table(table: list[dict]) -> str:
-    lines = ["| held-out set | pictures | system | BLEU-1 | BLEU-2 | BLEU-3 | BLEU-4 | CIDEr-D "
-             "| names the object |", "|---|---|---|---|---|---|---|---|---|"]
-    for r in table:
-        lines.append(f"| {r['set']} | {r['pictures']} | {r['system']} | {r['bleu1']:.1f} "
-                     f"| {r['bleu2']:.1f} | {r['bleu3']:.1f} | {r['bleu4']:.1f} "
-                     f"| {r['cider']:.1f} | {r['name_hit']:.0f}% |")
-    return "\n".join(lines)
+    return markdown_table(
+        ["held-out set", "pictures", "system", "BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4",
+         "CIDEr-D", "names the object"],
+        [[r["set"], str(r["pictures"]), r["system"]]
+         + [f"{r[k]:.1f}" for k in ("bleu1", "bleu2", "bleu3", "bleu4", "cider")]
+         + [f"{r['name_hit']:.0f}%"] for r in table])
 
 
 def run(pipe: Pipeline, args) -> int:

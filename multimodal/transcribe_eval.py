@@ -28,6 +28,7 @@ from .data.speech_eval_sets import (
 from .metrics import cer, wer
 from .peers.pocketsphinx import pocketsphinx_available, pocketsphinx_transcribe
 from .pipeline import Pipeline
+from .tables import markdown_table
 
 CARD_START = "<!-- transcribe-eval:start -->"
 CARD_END = "<!-- transcribe-eval:end -->"
@@ -123,13 +124,13 @@ def format_table(rows: list[dict]) -> str:
     def cell(v):
         return "n/a" if v is None else f"{v:.1f}"
 
-    lines = ["| set | clips | minutes | WER % | CER % | PocketSphinx WER % "
-             "| PocketSphinx CER % |", "|---|---:|---:|---:|---:|---:|---:|"]
-    for r in rows:
-        lines.append(f"| {r['set']} | {r['items']} | {r['audio_minutes']:.1f} | {cell(r['wer'])} "
-                     f"| {cell(r['cer'])} | {cell(r['pocketsphinx_wer'])} "
-                     f"| {cell(r['pocketsphinx_cer'])} |")
-    return "\n".join(lines)
+    return markdown_table(
+        ["set", "clips", "minutes", "WER %", "CER %", "PocketSphinx WER %",
+         "PocketSphinx CER %"],
+        [[r["set"], str(r["items"]), f"{r['audio_minutes']:.1f}"]
+         + [cell(r[k]) for k in ("wer", "cer", "pocketsphinx_wer", "pocketsphinx_cer")]
+         for r in rows],
+        align=["---"] + ["---:"] * 6)
 
 
 def card_section(rows: list[dict], skipped: list, beam, limit) -> str:

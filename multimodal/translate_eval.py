@@ -11,6 +11,7 @@ from .data.readers import Example
 from .data.translate.build import parse_group
 from .metrics import bleu, chrf
 from .pipeline import Pipeline
+from .tables import markdown_table
 
 
 def apertium_or_none(sentences: list[str], lang: str) -> list[str] | None:
@@ -51,14 +52,12 @@ def format_table(rows: list[dict]) -> str:
     def cell(v):
         return "  n/a" if v is None else f"{v:5.1f}"
 
-    lines = ["| lang | domain | sentences | BLEU | chrF | Apertium BLEU | Apertium chrF "
-             "| copy BLEU | copy chrF |", "|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(f"| {r['lang']} | {r['domain']} | {r['sentences']} | {cell(r['bleu'])} "
-                     f"| {cell(r['chrf'])} | {cell(r['apertium_bleu'])} "
-                     f"| {cell(r['apertium_chrf'])} | {cell(r['copy_bleu'])} "
-                     f"| {cell(r['copy_chrf'])} |")
-    return "\n".join(lines)
+    return markdown_table(
+        ["lang", "domain", "sentences", "BLEU", "chrF", "Apertium BLEU", "Apertium chrF",
+         "copy BLEU", "copy chrF"],
+        [[r["lang"], r["domain"], str(r["sentences"])]
+         + [cell(r[k]) for k in ("bleu", "chrf", "apertium_bleu", "apertium_chrf",
+                                 "copy_bleu", "copy_chrf")] for r in rows])
 
 
 def run(pipe: Pipeline, args) -> int:
