@@ -13,15 +13,21 @@ import json
 import re
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import torch
 from sacrebleu.metrics import BLEU
+from torchvision.models import ResNet18_Weights
 
 from .data.caption.build import corpus_dir
 from .data.caption.phrases import article_for, names_object
+from .data.readers import read_manifest
+from .encoders.efficientnet_lite import LITE0_IMAGE_SIZE, LITE0_MEAN, LITE0_STD, efficientnet_lite0
 from .errors import MultimodalError
+from .features import grid_features
 from .pipeline import Pipeline
+from .preprocess import Preprocessor
 from .tables import markdown_table
 
 SETS = (("held-out single objects", "test_single", None),
@@ -71,19 +77,11 @@ class Lite0Baselines:
     """Both baselines read the ImageNet Lite0 trunk's pooled features of a picture."""
 
     def __init__(self, device: torch.device):
-        from torchvision.models import ResNet18_Weights
-
-        from .encoders.efficientnet_lite import efficientnet_lite0
-        from .preprocess import Preprocessor
-
         self.net = efficientnet_lite0(pretrained=True).eval().to(device)
         self.device = device
         self.labels = ResNet18_Weights.IMAGENET1K_V1.meta["categories"]  # offline metadata
-        from .encoders.image import Lite0Encoder
-
-        self.prepare = Preprocessor("image", {"image_size": Lite0Encoder.image_size,
-                                              "mean": list(Lite0Encoder.mean),
-                                              "std": list(Lite0Encoder.std)})
+        self.prepare = Preprocessor("image", {"image_size": LITE0_IMAGE_SIZE,
+                                              "mean": list(LITE0_MEAN), "std": list(LITE0_STD)})
         self.memory: tuple[np.ndarray, list[str]] | None = None
 
     @torch.no_grad()
@@ -103,11 +101,6 @@ class Lite0Baselines:
         """Pooled features of every training picture, from the trunk-feature cache that
         training a frozen-Lite0 captioner fills (computed and cached here otherwise)."""
         if self.memory is None:
-            from types import SimpleNamespace
-
-            from .data.readers import read_manifest
-            from .features import grid_features
-
             train = read_manifest(corpus_dir() / "train.tsv")
             grids = grid_features(SimpleNamespace(trunk=self.net.features), "efficientnet_lite0",
                                   self.prepare, [e.source for e in train], self.device)
