@@ -14,6 +14,7 @@ import torch
 from tqdm import tqdm
 
 from .data.cache import cache_dir
+from .encoders.image import CPU_CHUNK
 from .preprocess import Preprocessor
 
 
@@ -62,7 +63,8 @@ def grid_features(encoder, encoder_name: str, prepare: Preprocessor, paths: list
             chunk = paths[start:start + batch_size]
             images = torch.stack([prepare(p) for p in chunk]).to(device)
             images = images.contiguous(memory_format=torch.channels_last)
-            grids = torch.cat([trunk(part) for part in images.split(8)])
+            chunk_size = CPU_CHUNK if device.type == "cpu" else len(images)  # as in forward()
+            grids = torch.cat([trunk(part) for part in images.split(chunk_size)])
             array[start:start + len(chunk)] = grids.float().cpu().numpy().astype(np.float16)
             if (start // batch_size) % 20 == 0 or start + batch_size >= len(paths):
                 array.flush()
