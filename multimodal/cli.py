@@ -149,7 +149,8 @@ def cmd_train(args) -> int:
                       precision=args.precision, data_name=str(args.train),
                       extra_config={"source_languages": args.source_languages}
                       if args.source_languages else None,
-                      time_limit=args.time_limit * 60 if args.time_limit else None)
+                      time_limit=args.time_limit * 60 if args.time_limit else None,
+                      ctc_weight=args.ctc_weight)
     print(f"saved {path}")
     return 0
 
@@ -241,6 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--decoder-arg", action="append", default=[], metavar="KEY=VALUE",
                    help="decoder option, e.g. attention=general, hidden_dim=768")
     p.add_argument("--vocab", type=int, help="SentencePiece vocabulary size")
+    p.add_argument("--ctc-weight", type=float, metavar="W",
+                   help="weight of a joint CTC loss on the encoder, 0 to 1 (default: 0.3 for "
+                        "transcribe, off otherwise)")
     p.add_argument("--source-languages", nargs="+", metavar="LANG",
                    help="translate: the languages the model reads (recorded in the bundle)")
     p.add_argument("--steps", type=int, default=10_000)

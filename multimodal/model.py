@@ -8,13 +8,23 @@ from torch import nn
 from .decoder import AttentionDecoder
 from .encoders import Encoder, EncoderOutput, build_encoder
 from .search import Hypothesis, SearchOptions, search
+from .tokenizer import PAD_ID
 
 
 class EncoderDecoder(nn.Module):
-    def __init__(self, encoder: Encoder, decoder: AttentionDecoder):
+    """`ctc_weight` > 0 adds a CTC head on the encoder (blank = PAD_ID): trained jointly
+    with the decoder (as in ESPnet and SpeechBrain), it makes the encoder learn monotonic
+    alignments early, which attention alone finds slowly on speech."""
+
+    def __init__(self, encoder: Encoder, decoder: AttentionDecoder, ctc_weight: float = 0.0):
         super().__init__()
+        if not 0.0 <= ctc_weight < 1.0:
+            raise ValueError(f"ctc_weight must be in [0, 1), got {ctc_weight}")
         self.encoder = encoder
         self.decoder = decoder
+        self.ctc_weight = ctc_weight
+        self.ctc_head = (nn.Linear(encoder.output_dim, decoder.vocab_size) if ctc_weight
+                         else None)
 
     def encode(self, inputs: torch.Tensor, lengths: torch.Tensor | None = None) -> EncoderOutput:
         return self.encoder(inputs, lengths)
@@ -22,9 +32,19 @@ class EncoderDecoder(nn.Module):
     def forward(self, inputs: torch.Tensor, lengths: torch.Tensor | None,
                 target_in: torch.Tensor) -> torch.Tensor:
         """Teacher-forced logits [B, T, V] for training; inference goes through `generate`."""
-        enc = self.encode(inputs, lengths)
+        return self.decode(self.encode(inputs, lengths), target_in)
+
+    def decode(self, enc: EncoderOutput, target_in: torch.Tensor) -> torch.Tensor:
         logits, _ = self.decoder(target_in, self.decoder.init_state(enc))
         return logits
+
+    def ctc_loss(self, enc: EncoderOutput, targets: torch.Tensor) -> torch.Tensor:
+        """Summed CTC loss of `targets` ([BOS] ids [EOS] PAD..., as the decoder sees them)."""
+        labels = targets[:, 1:]
+        label_lengths = (labels != PAD_ID).sum(1) - 1  # without EOS
+        log_probs = self.ctc_head(enc.memory).float().log_softmax(-1).transpose(0, 1)
+        return nn.functional.ctc_loss(log_probs, labels, enc.mask.sum(1), label_lengths,
+                                      blank=PAD_ID, reduction="sum", zero_infinity=True)
 
     @torch.inference_mode()
     def generate(self, inputs: torch.Tensor, lengths: torch.Tensor | None,
@@ -45,4 +65,4 @@ def build_model(config: dict) -> EncoderDecoder:
     """Build from a config's `encoder` {name, args} and `decoder` {args incl. vocab_size}."""
     encoder = build_encoder(config["encoder"]["name"], **config["encoder"].get("args", {}))
     decoder = AttentionDecoder(memory_dim=encoder.output_dim, **config["decoder"])
-    return EncoderDecoder(encoder, decoder)
+    return EncoderDecoder(encoder, decoder, config.get("ctc_weight", 0.0))

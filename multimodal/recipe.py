@@ -29,7 +29,8 @@ DEFAULTS = {
     "caption": {"encoder": "efficientnet_lite0", "encoder_args": {"d_model": 256},
                 "vocab": 4000, "search": {"beam": 3, "max_len_a": 0.0, "max_len_b": 30}},
     "transcribe": {"encoder": "cnn_bilstm", "encoder_args": {"d_model": 384},
-                   "vocab": 1000, "search": {"beam": 5, "max_len_a": 0.6, "max_len_b": 10}},
+                   "vocab": 1000, "ctc_weight": 0.3,
+                   "search": {"beam": 5, "max_len_a": 0.6, "max_len_b": 10}},
     "translate": {"encoder": "birnn", "encoder_args": {"d_model": 512},
                   "vocab": 8000, "search": {"beam": 5, "max_len_a": 1.5, "max_len_b": 10,
                                             "no_repeat_ngram": 4}},
@@ -59,7 +60,7 @@ def _tokenizers(task: str, train: list[Example], run_dir: Path, vocab: int) -> d
 
 
 def make_config(task: str, tokenizers: dict, encoder: str | None, encoder_args: dict,
-                decoder_args: dict) -> dict:
+                decoder_args: dict, ctc_weight: float | None = None) -> dict:
     defaults = DEFAULTS[task]
     name = encoder or defaults["encoder"]
     if get_encoder_class(name).modality != TASKS[task]:
@@ -68,10 +69,14 @@ def make_config(task: str, tokenizers: dict, encoder: str | None, encoder_args: 
     args = {**(defaults["encoder_args"] if name == defaults["encoder"] else {}), **encoder_args}
     if "source" in tokenizers:
         args["vocab_size"] = len(tokenizers["source"])
-    return {"task": task, "encoder": {"name": name, "args": args},
-            "decoder": {**DECODER_DEFAULTS, **decoder_args,
-                        "vocab_size": len(tokenizers["target"])},
-            "search": dict(defaults["search"])}
+    config = {"task": task, "encoder": {"name": name, "args": args},
+              "decoder": {**DECODER_DEFAULTS, **decoder_args,
+                          "vocab_size": len(tokenizers["target"])},
+              "search": dict(defaults["search"])}
+    ctc_weight = defaults.get("ctc_weight", 0.0) if ctc_weight is None else ctc_weight
+    if ctc_weight:
+        config["ctc_weight"] = ctc_weight
+    return config
 
 
 def _input_size(task: str, example: Example) -> int:
@@ -98,7 +103,8 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
                encoder: str | None = None, encoder_args: dict | None = None,
                decoder_args: dict | None = None, vocab: int | None = None,
                precision: str = "fp32", data_name: str = "",
-               extra_config: dict | None = None, time_limit: float | None = None) -> Path:
+               extra_config: dict | None = None, time_limit: float | None = None,
+               ctc_weight: float | None = None) -> Path:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     total = len(train)
@@ -112,7 +118,8 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
     if config_path.exists():  # resuming: the model must be the one the checkpoint holds
         config = json.loads(config_path.read_text())
     else:
-        config = make_config(task, tokenizers, encoder, encoder_args or {}, decoder_args or {})
+        config = make_config(task, tokenizers, encoder, encoder_args or {}, decoder_args or {},
+                             ctc_weight)
         config.update(extra_config or {})
     torch.manual_seed(cfg.seed)  # the same command builds the same initial model
     model: EncoderDecoder = build_model(config)

@@ -204,8 +204,12 @@ class Trainer:
         inputs, targets = inputs.to(self.device), targets.to(self.device)
         lengths = None if lengths is None else lengths.to(self.device)
         with autocast(self.device):
-            logits = self.model(inputs, lengths, targets[:, :-1])
-        loss = self.loss_fn(logits.float().flatten(0, 1), targets[:, 1:].flatten())
+            enc = self.model.encode(inputs, lengths)
+            logits = self.model.decode(enc, targets[:, :-1])
+            loss = self.loss_fn(logits.float().flatten(0, 1), targets[:, 1:].flatten())
+            if self.model.ctc_head is not None:
+                w = self.model.ctc_weight
+                loss = (1 - w) * loss + w * self.model.ctc_loss(enc, targets)
         return loss / tokens_in_step
 
     def _evaluate(self) -> bool:

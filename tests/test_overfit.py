@@ -60,8 +60,10 @@ def test_audio_cnn_bilstm_overfits(tmp_path):
                           "args": {"d_model": 64, "conv_channels": 8, "lstm_layers": 1,
                                    "n_mels": 40, "dropout": 0.0, "spec_augment": False}},
               "decoder": tiny_decoder(len(target)),
-              "preprocessing": {"sample_rate": 16000}, "search": {"max_len_b": 40}}
+              "preprocessing": {"sample_rate": 16000}, "search": {"max_len_b": 40},
+              "ctc_weight": 0.3}  # trained jointly with CTC, as the shipped recogniser
     model = build_model(config)
+    assert model.ctc_head is not None
     fit(model, sounds, TRANSCRIPTS, Preprocessor("audio", config["preprocessing"]), target,
         tmp_path / "run", 150)
     assert _decode("transcribe", model, config, {"target": target}, sounds) == TRANSCRIPTS

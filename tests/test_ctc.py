@@ -1,0 +1,64 @@
+"""The joint CTC loss on the encoder: what it reads from the decoder's targets, and where it
+is switched on."""
+
+import pytest
+import torch
+
+from multimodal.encoders.base import EncoderOutput
+from multimodal.model import build_model
+from multimodal.recipe import make_config
+from multimodal.tokenizer import BOS_ID, EOS_ID, PAD_ID, Tokenizer
+
+
+def _audio_model(ctc_weight, vocab=30):
+    return build_model({
+        "encoder": {"name": "cnn_bilstm", "args": {"d_model": 16, "conv_channels": 4,
+                                                   "lstm_layers": 1, "n_mels": 20}},
+        "decoder": {"vocab_size": vocab, "embed_dim": 8, "hidden_dim": 16, "num_layers": 1},
+        "ctc_weight": ctc_weight})
+
+
+def test_ctc_loss_reads_the_labels_between_bos_and_eos():
+    torch.manual_seed(0)
+    model = _audio_model(0.3)
+    memory = torch.randn(2, 9, 16)
+    mask = torch.tensor([[True] * 9, [True] * 6 + [False] * 3])
+    enc = EncoderOutput(memory, mask)
+    targets = torch.tensor([[BOS_ID, 5, 6, 6, 7, EOS_ID], [BOS_ID, 8, 9, EOS_ID, PAD_ID, PAD_ID]])
+    expected = 0.0
+    for i, labels in enumerate(([5, 6, 6, 7], [8, 9])):
+        frames = int(mask[i].sum())
+        log_probs = model.ctc_head(memory[i:i + 1, :frames]).log_softmax(-1).transpose(0, 1)
+        expected += torch.nn.functional.ctc_loss(
+            log_probs, torch.tensor([labels]), torch.tensor([frames]),
+            torch.tensor([len(labels)]), blank=PAD_ID, reduction="sum")
+    assert torch.allclose(model.ctc_loss(enc, targets), expected, atol=1e-5)
+
+
+def test_ctc_head_only_when_asked_for():
+    assert _audio_model(0.0).ctc_head is None
+    with pytest.raises(ValueError):
+        _audio_model(1.0)
+
+
+def test_transcribe_trains_with_ctc_by_default_and_other_tasks_without():
+    tokenizer = Tokenizer.train(["one two three", "four five six"] * 5, 30)
+    assert make_config("transcribe", {"target": tokenizer}, None, {}, {})["ctc_weight"] == 0.3
+    assert "ctc_weight" not in make_config("transcribe", {"target": tokenizer}, None, {}, {},
+                                           ctc_weight=0.0)
+    assert "ctc_weight" not in make_config("caption", {"target": tokenizer}, None, {}, {})
+
+
+def test_a_bundle_keeps_its_ctc_head(tmp_path):
+    from multimodal.bundle import load_bundle, save_bundle
+
+    target = Tokenizer.train(["one two three", "four five six"] * 5, 30)
+    model = _audio_model(0.3, len(target)).eval()
+    config = {"task": "transcribe", "encoder": {"name": "cnn_bilstm", "args": {
+        "d_model": 16, "conv_channels": 4, "lstm_layers": 1, "n_mels": 20}},
+        "decoder": {"vocab_size": len(target), "embed_dim": 8, "hidden_dim": 16,
+                    "num_layers": 1},
+        "ctc_weight": 0.3, "preprocessing": {"sample_rate": 16000}}
+    loaded, _, _ = load_bundle(save_bundle(tmp_path / "asr", model, config, {"target": target}))
+    assert loaded.ctc_weight == 0.3
+    assert torch.equal(loaded.ctc_head.weight, model.ctc_head.weight)
