@@ -150,3 +150,31 @@ def test_concurrent_requests_all_get_their_own_answer(client):
     texts = [job.result()[0] for job in jobs]
     alone = [client.predict(s, api_name="/translate")[0] for s in sources]
     assert texts == alone
+
+
+def test_long_work_reports_progress(client, monkeypatch):
+    """A long text is decoded in several batches of sentences; the page's bar follows them."""
+    import time
+
+    from multimodal.pipeline import Pipeline
+
+    real = Pipeline.predict
+
+    def slowed(self, items, progress=None, **kwargs):
+        def report(done, total):
+            progress(done, total)
+            time.sleep(0.5)  # time for the client to see each step
+
+        return real(self, items, progress=report if progress else None, **kwargs)
+
+    monkeypatch.setattr(Pipeline, "predict", slowed)
+    text = " ".join(f"Le fichier numéro {n} est ouvert." for n in range(40))
+    job = client.submit(text, api_name="/translate")
+    seen = set()
+    while not job.done():
+        for unit in job.status().progress_data or []:
+            seen.add((unit.progress, unit.length))
+        time.sleep(0.05)
+    assert job.result()[0].strip()
+    # 40 sentences in batches of 16: the bar stands at 16/40, 32/40, 40/40
+    assert len(seen) >= 2 and all(0 < f <= 1 and n == 40 for f, n in seen), seen

@@ -7,11 +7,12 @@ from __future__ import annotations
 import gradio as gr
 
 from . import examples
-from .decode import Outcome, Request, decode
+from .batcher import Batcher
+from .decode import Outcome, Request
 from .models import Models
 from .prepare import is_empty
-from .results import columns, shown
-from .tabs import BATCHED, input_component, model_choice, search_sliders
+from .results import progress_bar, shown
+from .tabs import QUEUED, input_component, model_choice, search_sliders
 
 TASKS = ("caption", "transcribe", "translate")
 HEADINGS = {"caption": "From the image", "transcribe": "From the recording",
@@ -20,40 +21,32 @@ NOT_GIVEN = {"caption": "No image given.", "transcribe": "No recording given.",
              "translate": "No text given."}
 
 
-def make_handler(models: Models, device: str):
+def make_handler(models: Models, batchers: dict[str, Batcher], device: str):
     def compare(image, audio, text, caption_model, transcribe_model, translate_model,
-                beam_size, max_length):
-        """Lists in, one entry per queued request; nine lists out."""
+                beam_size, max_length, progress=gr.Progress()):
+        """Three decodes, one row of nine outputs; each joins its task's batch."""
         raws = {"caption": image, "transcribe": audio, "translate": text}
         names = {"caption": caption_model, "transcribe": transcribe_model,
                  "translate": translate_model}
-        batch = len(image)
-        if batch == 1 and all(is_empty(raws[t][0]) for t in TASKS):
+        if all(is_empty(raws[t]) for t in TASKS):
             raise gr.Error("Give an image, a recording or a text (or pick an example below)")
-        per_task = {}
-        for task in TASKS:
-            given = [i for i, raw in enumerate(raws[task]) if not is_empty(raw)]
-            outcomes = [Outcome(notice=NOT_GIVEN[task])] * batch
+        row = []
+        for k, task in enumerate(TASKS):
             if not models.bundles[task]:
-                outcomes = [Outcome(notice=models.no_model_message(task) + ".")] * batch
-            elif given:
-                done = decode(models, task, [Request(raws[task][i], names[task][i], beam_size[i],
-                                                     max_length[i]) for i in given])
-                for i, outcome in zip(given, done, strict=True):
-                    outcomes[i] = outcome
-            per_task[task] = outcomes
-        rows = []
-        for i in range(batch):
-            row = []
-            for task in TASKS:
-                row += shown(per_task[task][i], device, alone=False)  # errors in details
-            rows.append(tuple(row))
-        return columns(rows)
+                outcome = Outcome(notice=models.no_model_message(task) + ".")
+            elif is_empty(raws[task]):
+                outcome = Outcome(notice=NOT_GIVEN[task])
+            else:
+                outcome = batchers[task].submit(
+                    Request(raws[task], names[task], beam_size, max_length),
+                    progress_bar(progress, start=k / len(TASKS), share=1 / len(TASKS)))
+            row += shown(outcome, device, alone=False)  # errors go in that column's details
+        return tuple(row)
 
     return compare
 
 
-def build_compare_tab(models: Models, device: str) -> None:
+def build_compare_tab(models: Models, batchers: dict[str, Batcher], device: str) -> None:
     with gr.Tab("Compare", id="compare", elem_id="compare-tab"):
         gr.Markdown("One concept, three ways in: a picture, a spoken sentence and a written "
                     "one, each read by its own encoder and decoded by the same attention "
@@ -82,7 +75,7 @@ def build_compare_tab(models: Models, device: str) -> None:
         if sample:
             gr.Examples(sample, [image, audio, text], label="Tux Paint stamps",
                         elem_id="compare-examples")
-        button.click(make_handler(models, device),
+        button.click(make_handler(models, batchers, device),
                      [image, audio, text, *choices, beam, max_len], outputs,
-                     api_name="compare", **BATCHED)
+                     api_name="compare", **QUEUED)
 

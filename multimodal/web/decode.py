@@ -4,6 +4,7 @@ settings go to Pipeline.predict together (one batched search); a bad input fails
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PIL import Image
@@ -43,7 +44,10 @@ def _failure(err: Exception) -> Outcome:
     return Outcome(error=f"the model failed on this input ({type(err).__name__}: {err})")
 
 
-def decode(models: Models, task: str, requests: list[Request]) -> list[Outcome]:
+def decode(models: Models, task: str, requests: list[Request],
+           progress: Callable[[int, int], None] | None = None) -> list[Outcome]:
+    """`progress(done, total)` counts the segments of each group of requests sharing a model
+    and search settings."""
     outcomes: list[Outcome | None] = [None] * len(requests)
     groups: dict[tuple, list[tuple[int, Prepared]]] = {}
     for i, req in enumerate(requests):
@@ -59,7 +63,7 @@ def decode(models: Models, task: str, requests: list[Request]) -> list[Outcome]:
         with lock:
             try:
                 preds = pipe.predict([p.item for _, p in members], beam=beam, max_len=max_len,
-                                     batch_size=BATCH_SIZE)
+                                     batch_size=BATCH_SIZE, progress=progress)
             except Exception:  # noqa: BLE001 - retry one by one so only the bad one fails
                 preds = []
                 for _, p in members:

@@ -4,6 +4,7 @@ Compare tabs; and how it is served (local address, bounded uploads, no telemetry
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
@@ -12,7 +13,9 @@ import gradio as gr  # noqa: E402
 import torch  # noqa: E402
 
 from ..devices import describe  # noqa: E402
-from .compare import build_compare_tab  # noqa: E402
+from .batcher import Batcher  # noqa: E402
+from .compare import TASKS, build_compare_tab  # noqa: E402
+from .decode import decode  # noqa: E402
 from .models import Models  # noqa: E402
 from .tabs import build_task_tab  # noqa: E402
 
@@ -29,12 +32,13 @@ INTRO = ("One attention decoder, three encoders: a CNN reads pictures, a CNN+BiL
 def build_demo(weights_dir: str | Path, device: torch.device) -> gr.Blocks:
     """The app, not launched (tests build it directly). Models load on first use."""
     models, device_name = Models(weights_dir, device), describe(device)
+    batchers = {task: Batcher(partial(decode, models, task)) for task in TASKS}
     with gr.Blocks(title="multimodal", analytics_enabled=False) as demo:
         gr.Markdown(f"# multimodal\n{INTRO}\n\nRunning on **{device_name}**.")
         with gr.Tabs():
-            for task in ("caption", "transcribe", "translate"):
-                build_task_tab(models, task, device_name)
-            build_compare_tab(models, device_name)
+            for task in TASKS:
+                build_task_tab(models, batchers[task], task, device_name)
+            build_compare_tab(models, batchers, device_name)
     demo.queue(max_size=QUEUE_SIZE)
     demo.models = models  # for tests and warm-up
     return demo

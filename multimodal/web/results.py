@@ -1,8 +1,9 @@
-"""Outcomes -> what the page shows: the text, the attention image, one line of details.
+"""Outcomes -> what the page shows: the text, the attention image, one line of details,
+and the progress bar while it decodes.
 
-A failed request alone in its batch raises gr.Error (the page shows the message in a
-toast, the API returns it as the error); inside a larger batch the others still get their
-results, so the failure is written into that request's details instead."""
+A failed request on a task tab raises gr.Error (the page shows the message in a toast, the
+API returns it as the error); on the Compare tab the other two columns still get their
+results, so the failure is written into that column's details instead."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ def details(outcome: Outcome, device: str) -> str:
     return "  \n".join([line, *outcome.notes])
 
 
-def shown(outcome: Outcome, device: str, alone: bool) -> tuple:
-    """(text, image, details) for one request of a batch."""
+def shown(outcome: Outcome, device: str, alone: bool = True) -> tuple:
+    """(text, image, details) for one request."""
     if outcome.notice:
         return "", None, outcome.notice
     if outcome.error:
@@ -30,7 +31,12 @@ def shown(outcome: Outcome, device: str, alone: bool) -> tuple:
     return outcome.prediction.text, outcome.view, details(outcome, device)
 
 
-def columns(rows: list[tuple]) -> list[list]:
-    """Per-request rows -> per-output lists, the shape a batch function returns."""
-    return [list(col) for col in zip(*rows, strict=True)]
+def progress_bar(progress: gr.Progress, start: float = 0.0, share: float = 1.0):
+    """A (segments done, total) callback that moves the page's bar from `start` over `share`
+    of its length (Compare runs three decodes on one bar)."""
+
+    def report(done: int, total: int) -> None:
+        progress(start + share * done / total, desc="Decoding", total=total)
+
+    return report
 

@@ -1,6 +1,6 @@
 """The Caption, Transcribe and Translate tabs: one input, the search controls, the output
-text, the attention view and a line of details. Each button is a batched, queued API
-endpoint named after its task."""
+text, the attention view and a line of details. Each button is a queued API endpoint named
+after its task, whose requests the task's Batcher decodes together."""
 
 from __future__ import annotations
 
@@ -9,20 +9,17 @@ import gradio as gr
 from ..inputs.text import MAX_TEXT_CHARS
 from ..search import SearchOptions
 from . import examples
-from .decode import Request, decode
+from .batcher import MAX_BATCH, Batcher
+from .decode import Request
 from .languages import NAMES
 from .models import Models
 from .prepare import MAX_AUDIO_SECONDS
-from .results import columns, shown
+from .results import progress_bar, shown
 
 TITLES = {"caption": "Caption", "transcribe": "Transcribe", "translate": "Translate"}
-MAX_BATCH = 8  # requests decoded together; with the concurrency limit, bounds memory
-CONCURRENCY = 2  # batches running at once, over every tab (one shared limit)
-# Gradio 6.31 runs a batch with no event id, so gr.Progress and gr.Warning reach nobody
-# inside batch functions (queueing.py: `body.event_id = ... if not batch else None`); the
-# page shows Gradio's own queue position and timer instead, and raised gr.Error still works.
-BATCHED = {"batch": True, "max_batch_size": MAX_BATCH, "concurrency_limit": CONCURRENCY,
-           "concurrency_id": "decode"}
+# Handlers running at once, over every tab (one shared limit); each task's Batcher decodes
+# those that wait together in one batch, one batch per task at a time.
+QUEUED = {"concurrency_limit": MAX_BATCH, "concurrency_id": "decode"}
 
 
 def image_input(**kwargs) -> gr.Image:
@@ -84,29 +81,28 @@ def search_controls(models: Models, task: str):
     return (model_choice(models, task), *search_sliders(options.beam, options.max_len))
 
 
-def make_handler(models: Models, task: str, device: str):
-    """The batch function behind a tab's button: lists in, lists out. Its parameter names
-    are the API's: caption(image, ...), transcribe(audio, ...), translate(text, ...)."""
+def make_handler(batcher: Batcher, task: str, device: str):
+    """The function behind a tab's button. Its parameter names are the API's: caption(image,
+    ...), transcribe(audio, ...), translate(text, ...); gr.Progress is filled in by Gradio."""
 
-    def run(items, names, beams, max_lens, languages):
-        requests = [Request(*args) for args in zip(items, names, beams, max_lens, languages,
-                                                   strict=True)]
-        outcomes = decode(models, task, requests)
-        return columns([shown(o, device, alone=len(outcomes) == 1) for o in outcomes])
+    def run(item, model, beam_size, max_length, language, progress):
+        outcome = batcher.submit(Request(item, model, beam_size, max_length, language),
+                                 progress_bar(progress))
+        return shown(outcome, device)
 
-    def caption(image, model, beam_size, max_length):
-        return run(image, model, beam_size, max_length, ["auto"] * len(image))
+    def caption(image, model, beam_size, max_length, progress=gr.Progress()):
+        return run(image, model, beam_size, max_length, "auto", progress)
 
-    def transcribe(audio, model, beam_size, max_length):
-        return run(audio, model, beam_size, max_length, ["auto"] * len(audio))
+    def transcribe(audio, model, beam_size, max_length, progress=gr.Progress()):
+        return run(audio, model, beam_size, max_length, "auto", progress)
 
-    def translate(text, model, beam_size, max_length, source_language):
-        return run(text, model, beam_size, max_length, source_language)
+    def translate(text, model, beam_size, max_length, source_language, progress=gr.Progress()):
+        return run(text, model, beam_size, max_length, source_language, progress)
 
     return {"caption": caption, "transcribe": transcribe, "translate": translate}[task]
 
 
-def build_task_tab(models: Models, task: str, device: str) -> None:
+def build_task_tab(models: Models, batcher: Batcher, task: str, device: str) -> None:
     with gr.Tab(TITLES[task], id=task, elem_id=f"{task}-tab"):
         if not models.bundles[task]:
             gr.Markdown(f"**{models.no_model_message(task)}.** Train one with "
@@ -131,5 +127,5 @@ def build_task_tab(models: Models, task: str, device: str) -> None:
                   "translate": examples.texts}[task]()
         if sample:
             gr.Examples(sample, [item, *extra], label="Examples", elem_id=f"{task}-examples")
-        button.click(make_handler(models, task, device), [item, model, beam, max_len, *extra],
-                     [text, view, info], api_name=task, **BATCHED)
+        button.click(make_handler(batcher, task, device), [item, model, beam, max_len, *extra],
+                     [text, view, info], api_name=task, **QUEUED)
