@@ -12,8 +12,10 @@ def _run_together(batcher, items, progress_log=None):
     results = [None] * len(items)
 
     def call(i):
-        report = (lambda done, total: progress_log.append((i, done, total))
-                  if progress_log is not None else None)
+        def report(done, total):
+            if progress_log is not None:
+                progress_log.append((i, done, total))
+
         results[i] = batcher.submit(Request(items[i]), report)
 
     threads = [threading.Thread(target=call, args=(i,)) for i in range(len(items))]

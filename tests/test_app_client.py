@@ -178,3 +178,13 @@ def test_long_work_reports_progress(client, monkeypatch):
     assert job.result()[0].strip()
     # 40 sentences in batches of 16: the bar stands at 16/40, 32/40, 40/40
     assert len(seen) >= 2 and all(0 < f <= 1 and n == 40 for f, n in seen), seen
+
+
+def test_clipped_recording_is_transcribed_with_a_warning(client, tmp_path):
+    wav = tmp_path / "loud.wav"
+    t = np.arange(32000) / 16000
+    soundfile.write(wav, np.clip(3 * np.sin(2 * np.pi * 200 * t), -1, 1), 16000)
+    text, view, details = client.predict(handle_file(wav), beam_size=1, max_length=10,
+                                         api_name="/transcribe")
+    assert isinstance(text, str) and is_png(view)
+    assert "clipped" in details

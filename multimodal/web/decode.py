@@ -35,6 +35,7 @@ class Outcome:
     model_label: str = ""
     error: str = ""  # a readable message when this request failed
     notice: str = ""  # why there is no result when nothing failed (no input, no model)
+    warning: str = ""  # shown as a toast as well as in the details
 
 
 def _failure(err: Exception) -> Outcome:
@@ -81,6 +82,6 @@ def decode(models: Models, task: str, requests: list[Request],
             except Exception as err:  # noqa: BLE001 - the text is still worth showing
                 log.exception("attention view failed")
                 view, view_note = None, f"(no attention view: {err})"
-            outcomes[i] = Outcome(pred, view, tuple(n for n in (prepared.note, view_note) if n),
-                                  label)
+            notes = tuple(n for n in (prepared.note, prepared.warning, view_note) if n)
+            outcomes[i] = Outcome(pred, view, notes, label, warning=prepared.warning)
     return outcomes

@@ -3,6 +3,7 @@ view itself once the prediction is back. Inputs are decoded once, here, and boun
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +12,7 @@ from PIL import Image
 
 from ..errors import InputError
 from ..inputs import load_audio, load_image
+from ..inputs.audio import ClippingWarning
 from ..pipeline import Pipeline, Prediction
 from . import views
 from .languages import language_note
@@ -26,6 +28,7 @@ class Prepared:
     item: object  # what Pipeline.predict reads
     context: object = None  # the picture, the waveform, or None for text
     note: str = ""  # a line for the details (e.g. the source language)
+    warning: str = ""  # something the visitor should know about the input (e.g. clipping)
 
 
 def is_empty(raw) -> bool:
@@ -41,13 +44,16 @@ def prepare(pipe: Pipeline, raw, language: str = "auto") -> Prepared:
         return Prepared(picture, picture)
     if pipe.task == "transcribe":
         rate = pipe.config["preprocessing"]["sample_rate"]
-        wave = load_audio(raw, rate)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ClippingWarning)
+            wave = load_audio(raw, rate)
         seconds = len(wave) / rate
         if seconds > MAX_AUDIO_SECONDS:
             raise InputError(f"the recording is {seconds:.0f} s long; this page takes up to "
                              f"{MAX_AUDIO_SECONDS} s (use `python -m multimodal predict` for "
                              "longer audio)")
-        return Prepared((rate, wave.numpy()), wave)
+        clipped = [str(w.message) for w in caught if issubclass(w.category, ClippingWarning)]
+        return Prepared((rate, wave.numpy()), wave, warning=clipped[0] if clipped else "")
     if not isinstance(raw, str):
         raise InputError(f"expected text, got {type(raw).__name__}")
     pipe.prepare.segments(raw)  # checks length, emptiness and script before any decoding

@@ -28,6 +28,8 @@ def shown(outcome: Outcome, device: str, alone: bool = True) -> tuple:
         if alone:
             raise gr.Error(outcome.error)
         return "", None, f"**Error:** {outcome.error}"
+    if outcome.warning:
+        gr.Warning(outcome.warning)  # a toast on the visitor's page; also in the details
     return outcome.prediction.text, outcome.view, details(outcome, device)
 
 
