@@ -28,6 +28,7 @@ class SearchOptions:
     length_penalty: float = 1.0  # score = log-prob / length ** length_penalty
     no_repeat_ngram: int = 0  # block any n-gram of this size from appearing twice
     nbest: int = 1
+    ctc_weight: float = 0.0  # beam > 1 and a CTC head: rescore the beam with this CTC share
 
 
 @dataclass

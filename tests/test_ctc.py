@@ -62,3 +62,33 @@ def test_a_bundle_keeps_its_ctc_head(tmp_path):
     loaded, _, _ = load_bundle(save_bundle(tmp_path / "asr", model, config, {"target": target}))
     assert loaded.ctc_weight == 0.3
     assert torch.equal(loaded.ctc_head.weight, model.ctc_head.weight)
+
+
+def test_beam_is_rescored_with_the_ctc_log_probability():
+    from multimodal.search import SearchOptions, search
+
+    torch.manual_seed(1)
+    model = _audio_model(0.3).eval()
+    waves, lengths = torch.randn(2, 16000) * 0.1, torch.tensor([16000, 12000])
+    plain = SearchOptions(beam=4, max_len_b=6, nbest=4)
+    enc = model.encode(waves, lengths)
+    beams = search(model.decoder, enc, plain)
+    def summary(results):
+        return [[(h.tokens, h.score) for h in hyps] for hyps in results]
+
+    assert summary(model.generate(waves, lengths, plain)) == summary(beams)  # weight 0
+    mixed = model.generate(waves, lengths, SearchOptions(beam=4, max_len_b=6, nbest=4,
+                                                         ctc_weight=0.5))
+    frames = enc.mask.sum(1)
+    for i, hyps in enumerate(beams):
+        log_probs = model.ctc_head(enc.memory[i:i + 1, :frames[i]]).log_softmax(-1)
+        expected = {}
+        for h in hyps:
+            ctc = -torch.nn.functional.ctc_loss(
+                log_probs.transpose(0, 1), torch.tensor([h.tokens or [0]]), frames[i:i + 1],
+                torch.tensor([len(h.tokens)]), blank=PAD_ID, reduction="sum")
+            expected[tuple(h.tokens)] = 0.5 * h.score + 0.5 * float(ctc) / (len(h.tokens) + 1)
+        got = {tuple(h.tokens): h.score for h in mixed[i]}
+        assert got.keys() == expected.keys()
+        assert all(abs(got[t] - expected[t]) < 1e-4 for t in got)
+        assert [h.score for h in mixed[i]] == sorted(got.values(), reverse=True)
