@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import soundfile
@@ -26,18 +27,18 @@ from .data.speech_eval_sets import (
     read_pocketsphinx_testdata,
 )
 from .metrics import cer, wer
-from .peers.pocketsphinx import pocketsphinx_available, pocketsphinx_transcribe
+from .peers.memo import PeerMemo
+from .peers.pocketsphinx import INSTALL_HINT, pocketsphinx_available, pocketsphinx_transcribe
 from .pipeline import Pipeline
 from .tables import markdown_table
 
-CARD_START = "<!-- transcribe-eval:start -->"
-CARD_END = "<!-- transcribe-eval:end -->"
 UNSEEN_VOICE = "unseen voice (synthetic)"
+UNSEEN_NOISY = "unseen voice + noise (synthetic)"
 TESTDATA = "pocketsphinx-testdata"
 
 
-def unseen_voice_manifest() -> Path:
-    return cache_dir() / "speech" / "test_voice.tsv"
+def unseen_voice_manifest(name: str = "test_voice") -> Path:
+    return cache_dir() / "speech" / f"{name}.tsv"
 
 
 def spread(items: list, limit: int | None) -> list:
@@ -51,12 +52,13 @@ def eval_sets(limit: int | None = None, note=print) -> tuple[dict[str, list[Exam
     """{set name: examples} (Asterisk examples keep their subset as group) and the skipped
     Asterisk prompts; sets that are not installed or built are reported through `note`."""
     sets, skipped = {}, []
-    manifest = unseen_voice_manifest()
-    if manifest.is_file():
-        sets[UNSEEN_VOICE] = spread(read_manifest(manifest), limit)
-    else:
-        note(f"{UNSEEN_VOICE}: {manifest} is missing (build it with "
-             "`python -m multimodal data speech`); left out")
+    for name, manifest in ((UNSEEN_VOICE, unseen_voice_manifest()),
+                           (UNSEEN_NOISY, unseen_voice_manifest("test_voice_noisy"))):
+        if manifest.is_file():
+            sets[name] = spread(read_manifest(manifest), limit)
+        else:
+            note(f"{name}: {manifest} is missing (build it with "
+                 "`python -m multimodal data speech`); left out")
     if asterisk_available():
         asterisk = read_asterisk()
         skipped = asterisk.skipped
@@ -80,12 +82,17 @@ def _ours(pipe: Pipeline, name: str, examples: list[Example], beam, batch_size) 
 
 
 def _peer(name: str, examples: list[Example]) -> list[str] | None:
+    """PocketSphinx's transcripts, run once per file and kept (see peers.memo)."""
     if not pocketsphinx_available():
         return None
-    with tqdm(total=len(examples), desc=f"pocketsphinx: {name}", unit="clip",
-              leave=False) as bar:
-        return pocketsphinx_transcribe([e.source for e in examples],
-                                       progress=lambda done, total: bar.update(1))
+
+    def run(paths: list) -> list[str]:
+        with tqdm(total=len(paths), desc=f"pocketsphinx: {name}", unit="clip",
+                  leave=False) as bar:
+            return pocketsphinx_transcribe(paths, progress=lambda done, total: bar.update(1))
+
+    return PeerMemo(f"pocketsphinx-{version('pocketsphinx')}").outputs(
+        [e.source for e in examples], run)
 
 
 def _row(name: str, idx: list[int], examples, ours, peer) -> dict:
@@ -133,48 +140,13 @@ def format_table(rows: list[dict]) -> str:
         align=["---"] + ["---:"] * 6)
 
 
-def card_section(rows: list[dict], skipped: list, beam, limit) -> str:
+def skipped_note(skipped: list) -> str:
     reasons: dict[str, list[str]] = {}
     for key, why in skipped:
         reasons.setdefault(why, []).append(key)
-    skip_note = "; ".join(f"{len(keys)} {why}" for why, keys in reasons.items())
-    return "\n".join([
-        CARD_START,
-        f"## Word and character error rates (beam {beam}"
-        f"{f', at most {limit} clips per set' if limit else ''})", "",
-        format_table(rows), "",
-        "Real decoding, jiwer WER/CER after one normaliser for every system (lower case, no "
-        "punctuation). PocketSphinx: PyPI `pocketsphinx` 5.1.1 with its shipped US English "
-        "model, on the same files at 16 kHz. Human speech is for evaluation only, never "
-        "training: Asterisk prompts (Debian `asterisk-core-sounds-en-wav`, one professional "
-        "speaker, 8 kHz telephone audio; subsets by folder: digits/, letters/, phonetic/, "
-        "all other prompts = sentences) and the transcribed utterances of Debian "
-        "`pocketsphinx-testdata`."
-        + (f" Asterisk prompts left out: {skip_note}." if skip_note else ""),
-        CARD_END])
-
-
-def write_card(bundle: Path, section: str, rows: list[dict]) -> Path:
-    """Put `section` between the markers of the bundle's card (replacing an older one, keeping
-    the rest) and the headline WERs into its config's metrics."""
-    from .bundle import CARD_NAME, CONFIG_NAME
-
-    card = bundle / CARD_NAME
-    text = card.read_text(encoding="utf-8") if card.exists() else f"# {bundle.name}\n"
-    start, end = text.find(CARD_START), text.find(CARD_END)
-    if start >= 0 and end > start:
-        text = text[:start] + section + text[end + len(CARD_END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    card.write_text(text, encoding="utf-8")
-    config_path = bundle / CONFIG_NAME
-    config = json.loads(config_path.read_text())
-    metrics = config.setdefault("metadata", {}).setdefault("metrics", {})
-    for r in rows:
-        if r["set"] in (UNSEEN_VOICE, "Asterisk (all)", TESTDATA):
-            metrics[f"{r['set']} WER"] = round(r["wer"], 1)
-    config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
-    return card
+    return ("Asterisk prompts left out: "
+            + "; ".join(f"{len(keys)} {why}" for why, keys in reasons.items()) + "."
+            if reasons else "")
 
 
 def _write_items(path: str, items: list[dict]) -> None:
@@ -197,7 +169,7 @@ def run(pipe: Pipeline, args) -> int:
         raise MultimodalError("no evaluation set is available: build the speech corpus or "
                               "install the Asterisk prompts and pocketsphinx-testdata")
     if not pocketsphinx_available():
-        note("pocketsphinx is not installed (pip install pocketsphinx==5.1.1): no peer column")
+        note(f"pocketsphinx is not installed ({INSTALL_HINT}): no peer column")
     rows, items = transcription_table(pipe, sets, beam=args.beam, batch_size=args.batch_size)
     if args.json:
         print(json.dumps({"rows": rows, "asterisk_skipped": skipped}, indent=2))
@@ -206,7 +178,10 @@ def run(pipe: Pipeline, args) -> int:
     if args.output:
         _write_items(args.output, items)
     if args.card:
-        section = card_section(rows, skipped, args.beam or pipe.options.beam, args.limit)
-        card = write_card(Path(pipe.source), section, rows)
+        from .transcribe_card import write_card
+
+        limit = f" At most {args.limit} clips per set." if args.limit else ""
+        card = write_card(pipe, format_table(rows), rows, args.beam or pipe.options.beam,
+                          Path(pipe.source), skipped_note(skipped) + limit)
         print(f"wrote {card}", file=sys.stderr)
     return 0

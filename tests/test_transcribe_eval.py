@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -18,14 +19,7 @@ from multimodal.data.speech_eval_sets import (
 )
 from multimodal.metrics import wer
 from multimodal.peers.pocketsphinx import pocketsphinx_available, pocketsphinx_transcribe
-from multimodal.transcribe_eval import (
-    CARD_END,
-    CARD_START,
-    run,
-    spread,
-    transcription_table,
-    write_card,
-)
+from multimodal.transcribe_eval import run, spread, transcription_table
 
 needs_asterisk = pytest.mark.skipif(not asterisk_available(), reason="Asterisk prompts absent")
 needs_testdata = pytest.mark.skipif(not pocketsphinx_testdata_available(),
@@ -110,25 +104,36 @@ def test_report_end_to_end(untrained_bundles, tmp_path, monkeypatch, capsys):
         if pocketsphinx_available():
             assert r["pocketsphinx_wer"] is not None and r["pocketsphinx_wer"] >= 0
     card = (bundle / CARD_NAME).read_text()
-    assert card.startswith("# tiny\n\nKept text.") and card.count(CARD_START) == 1
+    assert card.startswith("# bundle: English speech recognition")
+    for heading in ("## Data: synthetic speech only", "## Training", "## Held-out scores",
+                    "## The app's example recordings", "## Known limits"):
+        assert card.count(heading) == 1, heading
     assert "| unseen voice (synthetic) | 2 |" in card
+    assert "| `examples/horse.ogg` | A horse. |" in card
     config = json.loads((bundle / CONFIG_NAME).read_text())
     assert "unseen voice (synthetic) WER" in config["metadata"]["metrics"]
     lines = (tmp_path / "hyps.tsv").read_text().splitlines()
     assert len(lines) == 1 + sum(expected[k] for k in expected if not k.startswith("Asterisk:"))
 
 
-def test_card_section_is_replaced_not_repeated(untrained_bundles, tmp_path):
-    bundle = shutil.copytree(untrained_bundles["transcribe"], tmp_path / "bundle")
-    (bundle / CARD_NAME).write_text("# tiny\n\nBefore.\n")
-    rows = [{"set": "x", "items": 1, "audio_minutes": 0.1, "wer": 50.0, "cer": 20.0,
-             "pocketsphinx_wer": None, "pocketsphinx_cer": None}]
-    write_card(bundle, f"{CARD_START}\nold\n{CARD_END}", rows)
-    (bundle / CARD_NAME).write_text((bundle / CARD_NAME).read_text() + "\nAfter.\n")
-    write_card(bundle, f"{CARD_START}\nnew\n{CARD_END}", rows)
-    card = (bundle / CARD_NAME).read_text()
-    assert "old" not in card and card.count("new") == 1
-    assert card.index("Before.") < card.index("new") < card.index("After.")
+def test_peer_runs_once_per_file(tmp_path):
+    from multimodal.peers.memo import PeerMemo
+
+    wavs = write_sounds(tmp_path)
+    calls = []
+
+    def run(paths):
+        calls.append(list(paths))
+        return [f"heard {Path(p).name}" for p in paths]
+
+    memo_file = tmp_path / "memo.jsonl"
+    first = PeerMemo("engine-1", memo_file).outputs(wavs, run)
+    again = PeerMemo("engine-1", memo_file).outputs(wavs[::-1], run)  # a new process
+    assert again == first[::-1] and len(calls) == 1
+    PeerMemo("engine-2", memo_file).outputs(wavs[:1], run)  # another version: a miss
+    Path(wavs[1]).write_bytes(Path(wavs[1]).read_bytes() + b"\0\0")  # a changed file: a miss
+    PeerMemo("engine-1", memo_file).outputs(wavs, run)
+    assert calls[1:] == [wavs[:1], [wavs[1]]]
 
 
 def test_table_without_peer_says_so(untrained_bundles, tmp_path, monkeypatch):

@@ -18,7 +18,8 @@ import torch
 from ..inputs.audio import load_audio
 
 SAMPLE_RATE = 16000
-INSTALL_HINT = "pip install pocketsphinx==5.1.1"
+POCKETSPHINX_VERSION = "5.1.1"
+INSTALL_HINT = f"pip install pocketsphinx=={POCKETSPHINX_VERSION}"
 
 
 def pocketsphinx_available() -> bool:
