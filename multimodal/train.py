@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_model, save_model
+from safetensors.torch import load_file, save_file
 from torch.utils.data import DataLoader, Dataset, Sampler
 from tqdm import tqdm
 
@@ -220,7 +220,11 @@ class Trainer:
         improved = self.best is None or score > self.best
         if improved:
             self.best, self.bad_evals = score, 0
-            save_model(self.model, str(self.run_dir / "best.safetensors"))
+            # Plain copies: safetensors refuses views of larger storages (torchaudio's mel
+            # window is one), and tied weights are simply written twice.
+            save_file({k: v.detach().clone().contiguous()
+                       for k, v in self.model.state_dict().items()},
+                      str(self.run_dir / "best.safetensors"))
         else:
             self.bad_evals += 1
         self.log(step=self.step, dev_score=score, best=self.best)
@@ -270,6 +274,6 @@ class Trainer:
         bar.close()
         best_path = self.run_dir / "best.safetensors"
         if self.evaluate and best_path.exists():
-            load_model(self.model, str(best_path), device=str(self.device))
+            self.model.load_state_dict(load_file(str(best_path), device=str(self.device)))
         self.model.eval()
         return TrainResult(self.step, self.elapsed, self.best, stopped)

@@ -77,7 +77,10 @@ def test_gradient_accumulation_matches_a_bigger_batch(tmp_path):
     small = _setup(tmp_path, "small", 1, batch_size=2, grad_accum=2, **same)
     big.fit(), small.fit()
     a, b = big.model.state_dict(), small.model.state_dict()
-    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+    # float summation order differs with the thread count; a wrong accumulation would be off
+    # by about the learning rate (1e-3)
+    worst = max((a[k] - b[k]).abs().max().item() for k in a)
+    assert worst < 1e-5, worst
 
 
 def test_schedule_warms_up_then_decays():
@@ -86,3 +89,26 @@ def test_schedule_warms_up_then_decays():
     assert factors[0] == pytest.approx(0.1) and factors[9] == pytest.approx(1.0)
     assert all(x >= y for x, y in zip(factors[9:], factors[10:], strict=False))
     assert lr_factor(100, cfg) == pytest.approx(0.1)
+
+
+def test_best_weights_of_a_speech_model_are_kept(tmp_path):
+    """The audio encoder holds torchaudio buffers (the mel window) that safetensors' own
+    model saving refuses; the best weights must still be written and restored."""
+    from helpers import TRANSCRIPTS, tiny_decoder, write_sounds
+
+    torch.manual_seed(0)
+    target = Tokenizer.train(TRANSCRIPTS, 40)
+    model = build_model({"encoder": {"name": "cnn_bilstm", "args": {
+        "d_model": 16, "conv_channels": 4, "lstm_layers": 1, "n_mels": 20}},
+        "decoder": tiny_decoder(len(target)), "ctc_weight": 0.3})
+    sounds = write_sounds(tmp_path)
+    data = ExampleDataset(sounds, TRANSCRIPTS, Preprocessor("audio", {"sample_rate": 16000}),
+                          target)
+    scores = iter([1.0, 0.0])
+    trainer = Trainer(model, data, tmp_path / "run", TrainConfig(
+        steps=4, batch_size=2, warmup=1, progress=False, eval_every=2, checkpoint_every=2),
+        torch.device("cpu"), lambda m: next(scores))
+    trainer.fit(until=2)
+    best = {k: v.clone() for k, v in model.state_dict().items()}
+    trainer.fit()  # step 4 scores worse: the step-2 weights come back
+    assert all(torch.equal(best[k], v) for k, v in model.state_dict().items())
