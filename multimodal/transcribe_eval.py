@@ -26,9 +26,11 @@ from .data.speech_eval_sets import (
     read_asterisk,
     read_pocketsphinx_testdata,
 )
+from .inputs.audio import load_audio
 from .metrics import cer, wer
 from .peers.memo import PeerMemo
-from .peers.pocketsphinx import INSTALL_HINT, pocketsphinx_available, pocketsphinx_transcribe
+from .peers.pocketsphinx import INSTALL_HINT, pocketsphinx_available, transcribe_wave
+from .peers.pocketsphinx import SAMPLE_RATE as RATE
 from .pipeline import Pipeline
 from .tables import markdown_table
 
@@ -85,14 +87,14 @@ def _peer(name: str, examples: list[Example]) -> list[str] | None:
     """PocketSphinx's transcripts, run once per file and kept (see peers.memo)."""
     if not pocketsphinx_available():
         return None
+    with tqdm(desc=f"pocketsphinx: {name}", unit="clip", leave=False) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
 
-    def run(paths: list) -> list[str]:
-        with tqdm(total=len(paths), desc=f"pocketsphinx: {name}", unit="clip",
-                  leave=False) as bar:
-            return pocketsphinx_transcribe(paths, progress=lambda done, total: bar.update(1))
-
-    return PeerMemo(f"pocketsphinx-{version('pocketsphinx')}").outputs(
-        [e.source for e in examples], run)
+        return PeerMemo(f"pocketsphinx-{version('pocketsphinx')}").outputs(
+            [e.source for e in examples], lambda path: transcribe_wave(load_audio(path, RATE)),
+            progress)
 
 
 def _row(name: str, idx: list[int], examples, ours, peer) -> dict:

@@ -122,18 +122,35 @@ def test_peer_runs_once_per_file(tmp_path):
     wavs = write_sounds(tmp_path)
     calls = []
 
-    def run(paths):
-        calls.append(list(paths))
-        return [f"heard {Path(p).name}" for p in paths]
+    def run(path):
+        calls.append(path)
+        return f"heard {Path(path).name}"
 
     memo_file = tmp_path / "memo.jsonl"
     first = PeerMemo("engine-1", memo_file).outputs(wavs, run)
     again = PeerMemo("engine-1", memo_file).outputs(wavs[::-1], run)  # a new process
-    assert again == first[::-1] and len(calls) == 1
+    assert again == first[::-1] and calls == wavs
     PeerMemo("engine-2", memo_file).outputs(wavs[:1], run)  # another version: a miss
     Path(wavs[1]).write_bytes(Path(wavs[1]).read_bytes() + b"\0\0")  # a changed file: a miss
     PeerMemo("engine-1", memo_file).outputs(wavs, run)
-    assert calls[1:] == [wavs[:1], [wavs[1]]]
+    assert calls[len(wavs):] == [wavs[0], wavs[1]]
+
+
+def test_an_interrupted_peer_run_keeps_what_it_finished(tmp_path):
+    from multimodal.peers.memo import PeerMemo
+
+    wavs = write_sounds(tmp_path)
+
+    def fails_on_third(path):
+        if path == wavs[2]:
+            raise KeyboardInterrupt
+        return "ok"
+
+    with pytest.raises(KeyboardInterrupt):
+        PeerMemo("e", tmp_path / "m.jsonl").outputs(wavs, fails_on_third)
+    calls = []
+    PeerMemo("e", tmp_path / "m.jsonl").outputs(wavs, lambda p: calls.append(p) or "ok")
+    assert calls == wavs[2:]
 
 
 def test_table_without_peer_says_so(untrained_bundles, tmp_path, monkeypatch):

@@ -31,17 +31,20 @@ class PeerMemo:
         stat = os.stat(source)
         return f"{self.engine}|{Path(source).resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
 
-    def outputs(self, sources: Sequence[str | Path],
-                run: Callable[[list], list[str]]) -> list[str]:
-        """Each source's output, running `run(missing sources)` only for those not kept."""
+    def outputs(self, sources: Sequence[str | Path], run: Callable[[str | Path], str],
+                progress: Callable[[int, int], None] | None = None) -> list[str]:
+        """Each source's output, running `run(source)` only for those not kept. Every new
+        output is written at once, so an interrupted evaluation loses nothing."""
         keys = [self.key(s) for s in sources]
         missing = [i for i, k in enumerate(keys) if k not in self.known]
         if missing:
-            fresh = run([sources[i] for i in missing])
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.path, "a", encoding="utf-8") as f:
-                for i, output in zip(missing, fresh, strict=True):
-                    self.known[keys[i]] = output
-                    f.write(json.dumps({"key": keys[i], "output": output},
+                for done, i in enumerate(missing, 1):
+                    self.known[keys[i]] = run(sources[i])
+                    f.write(json.dumps({"key": keys[i], "output": self.known[keys[i]]},
                                        ensure_ascii=False) + "\n")
+                    f.flush()
+                    if progress:
+                        progress(done, len(missing))
         return [self.known[k] for k in keys]
