@@ -71,3 +71,32 @@ def test_a_crashing_batch_answers_every_caller_and_the_next_batch_runs():
     first = _run_together(batcher, ["x", "y"])
     assert all("out of memory" in r.error for r in first)
     assert batcher.submit(Request("z")).notice == "ok"
+
+
+def test_an_interrupted_batch_releases_its_waiters():
+    calls = []
+
+    def decode(requests, progress):
+        calls.append(len(requests))
+        if len(calls) == 1:
+            time.sleep(0.2)
+            raise KeyboardInterrupt  # not an Exception: it ends the leading thread
+        return [Outcome(notice="ok") for _ in requests]
+
+    batcher = Batcher(decode, wait=0.1)
+    results = {}
+
+    def call(name):
+        try:
+            results[name] = batcher.submit(Request(name))
+        except KeyboardInterrupt:
+            results[name] = "leader interrupted"
+
+    threads = [threading.Thread(target=call, args=(n,)) for n in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    assert list(results.values()).count("leader interrupted") == 1
+    assert any(isinstance(r, Outcome) and "interrupted" in r.error for r in results.values())
+    assert batcher.submit(Request("c")).notice == "ok"  # the batcher still serves

@@ -65,6 +65,7 @@ class Batcher:
     def _lead(self, progress: Callable[[int, int], None] | None) -> None:
         """Run the next batch (this caller's job is in it unless many were queued first)."""
         batch: list[_Job] = []
+        outcomes: list[Outcome] = []
         try:
             time.sleep(self.wait)  # let requests sent at the same moment join
             with self._cond:
@@ -80,10 +81,13 @@ class Batcher:
             outcomes = self._decode([j.request for j in batch], report)
         except Exception as err:  # noqa: BLE001 - decode isolates inputs; this is a last guard
             log.exception("batch failed")
-            failed = Outcome(error=f"decoding failed ({type(err).__name__}: {err})")
-            outcomes = [failed] * len(batch)
-        with self._cond:
-            for j, outcome in zip(batch, outcomes, strict=True):
-                j.outcome = outcome
-            self._busy = False
-            self._cond.notify_all()
+            outcomes = [Outcome(error=f"decoding failed ({type(err).__name__}: {err})")]
+            outcomes *= len(batch)
+        finally:  # whatever happened, nobody is left waiting and the next batch may run
+            with self._cond:
+                stopped = Outcome(error="decoding was interrupted; please try again")
+                # outcomes is short only when decoding was interrupted
+                for j, outcome in zip(batch, outcomes + [stopped] * len(batch), strict=False):
+                    j.outcome = outcome
+                self._busy = False
+                self._cond.notify_all()
