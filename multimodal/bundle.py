@@ -12,6 +12,7 @@ and a model card. Nothing is ever unpickled; tensors load onto any device.
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import torch
@@ -153,6 +154,23 @@ def load_bundle(path: str | Path, device: str | torch.device = "cpu"):
             expected[name].copy_(tensor)  # copy_ casts fp16 back to the model's dtype
     model.encoder.load_external_state()
     return model.to(device).eval(), config, tokenizers
+
+
+def load_weights(path: str | Path) -> dict[str, torch.Tensor]:
+    """The float weights in a bundle folder, a .safetensors file or a run's checkpoint.pt
+    (our trainer's own file, read with weights_only: no arbitrary unpickling)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / WEIGHTS_NAME
+    try:
+        if path.suffix == ".pt":
+            return torch.load(path, map_location="cpu", weights_only=True)["model"]
+        return _restore(load_file(path, device="cpu"))
+    except FileNotFoundError:
+        raise BundleError(f"{path}: no such weights file") from None
+    except (SafetensorError, OSError, ValueError, RuntimeError, KeyError, TypeError,
+            pickle.UnpicklingError) as err:
+        raise BundleError(f"{path}: not readable weights ({err})") from None
 
 
 def find_bundles(weights_dir: str | Path) -> list[tuple[Path, dict]]:

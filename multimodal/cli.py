@@ -131,7 +131,7 @@ def cmd_data(args) -> int:
 def cmd_train(args) -> int:
     from .data.readers import read_examples
     from .devices import pick_device
-    from .recipe import train_task
+    from .recipe import DEFAULTS, train_task
     from .train import TrainConfig
 
     train = read_examples(args.train, args.format)
@@ -141,6 +141,8 @@ def cmd_train(args) -> int:
                       lr=args.lr, warmup=args.warmup, eval_every=args.eval_every,
                       checkpoint_every=args.checkpoint_every, patience=args.patience,
                       label_smoothing=args.label_smoothing, seed=args.seed,
+                      guided_attention=DEFAULTS[args.task].get("guided_attention", 0.0)
+                      if args.guided_attention is None else args.guided_attention,
                       num_workers=args.workers)
     run_dir = args.run_dir or Path("runs") / Path(args.out).name
     path = train_task(args.task, train, dev, args.out, run_dir, cfg, pick_device(args.device),
@@ -150,7 +152,7 @@ def cmd_train(args) -> int:
                       extra_config={"source_languages": args.source_languages}
                       if args.source_languages else None,
                       time_limit=args.time_limit * 60 if args.time_limit else None,
-                      ctc_weight=args.ctc_weight)
+                      ctc_weight=args.ctc_weight, encoder_from=args.init_encoder)
     print(f"saved {path}")
     return 0
 
@@ -243,8 +245,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="decoder option, e.g. attention=general, hidden_dim=768")
     p.add_argument("--vocab", type=int, help="SentencePiece vocabulary size")
     p.add_argument("--ctc-weight", type=float, metavar="W",
-                   help="weight of a joint CTC loss on the encoder, 0 to 1 (default: 0.3 for "
+                   help="weight of a joint CTC loss on the encoder, 0 to 1 (default: 0.5 for "
                         "transcribe, off otherwise)")
+    p.add_argument("--guided-attention", type=float, metavar="W",
+                   help="weight of a loss that keeps attention near the diagonal (default: "
+                        "1.0 for transcribe, off otherwise)")
+    p.add_argument("--init-encoder", type=Path, metavar="WEIGHTS",
+                   help="start the encoder (and CTC head) from a bundle folder, .safetensors "
+                        "file or run checkpoint.pt; the decoder starts afresh")
     p.add_argument("--source-languages", nargs="+", metavar="LANG",
                    help="translate: the languages the model reads (recorded in the bundle)")
     p.add_argument("--steps", type=int, default=10_000)

@@ -1,11 +1,13 @@
 """The one attention decoder every model shares.
 
 An LSTM reads the previous tokens; its output queries the encoder memory (additive
-Bahdanau attention by default, Luong dot/general as options); upper LSTM layers read
+Bahdanau attention by default, Luong dot/general and location-aware attention as options);
+upper LSTM layers read
 [lower output; context], and the output layer reads [top output; context]. Attention sits
 on the bottom layer (as in GNMT) so that teacher-forced training runs over the whole
 sequence at once while incremental decoding runs the very same computation one step at
-a time. The weights of the last call are kept in `attention_weights` [B, T, L].
+a time (location-aware attention alone walks the steps one by one: each step sees the
+last). The weights of the last call are kept in `attention_weights` [B, T, L].
 """
 
 from __future__ import annotations
@@ -35,6 +37,25 @@ class AdditiveAttention(nn.Module):
         # query [B, T, Q], keys [B, L, A] -> [B, T, L]
         hidden = torch.tanh(self.query_proj(query).unsqueeze(2) + keys.unsqueeze(1))
         return self.v(hidden).squeeze(-1)
+
+
+class LocationAttention(AdditiveAttention):
+    """Chorowski et al. (2015), as in ESPnet's AttLoc: additive attention that also sees a
+    1-D convolution of the previous step's weights. Content alone lets a speech decoder
+    settle on one frame that summarises the utterance (the backward LSTM's first frame)
+    and never move; knowing where it looked last lets it walk along the frames."""
+
+    def __init__(self, query_dim: int, memory_dim: int, attention_dim: int,
+                 channels: int = 10, width: int = 15):
+        super().__init__(query_dim, memory_dim, attention_dim)
+        self.conv = nn.Conv1d(1, channels, 2 * width + 1, padding=width, bias=False)
+        self.location_proj = nn.Linear(channels, attention_dim, bias=False)
+
+    def scores(self, query: torch.Tensor, keys: torch.Tensor,
+               previous: torch.Tensor) -> torch.Tensor:
+        # query [B, 1, Q], keys [B, L, A], previous weights [B, L] -> [B, 1, L]
+        location = self.location_proj(self.conv(previous.unsqueeze(1)).transpose(1, 2))
+        return super().scores(query, keys + location)
 
 
 class LuongAttention(nn.Module):
@@ -89,19 +110,19 @@ class DecoderState:
     mask: torch.Tensor  # [B, L]
     keys: torch.Tensor  # [B, L, A] projected once
     hidden: list[tuple[torch.Tensor, torch.Tensor]]  # per LSTM block: (h, c) [layers, B, H]
+    previous: torch.Tensor | None = None  # last attention weights [B, L] (location-aware)
 
     def reorder_hidden(self, index: torch.Tensor) -> DecoderState:
         """Reorder the recurrent state only: beams of one input share its memory."""
         hidden = [(h.index_select(1, index), c.index_select(1, index)) for h, c in self.hidden]
-        return DecoderState(self.memory, self.mask, self.keys, hidden)
+        previous = None if self.previous is None else self.previous.index_select(0, index)
+        return DecoderState(self.memory, self.mask, self.keys, hidden, previous)
 
     def reorder(self, index: torch.Tensor) -> DecoderState:
-        return DecoderState(
-            self.memory.index_select(0, index),
-            self.mask.index_select(0, index),
-            self.keys.index_select(0, index),
-            [(h.index_select(1, index), c.index_select(1, index)) for h, c in self.hidden],
-        )
+        state = self.reorder_hidden(index)
+        return DecoderState(self.memory.index_select(0, index),
+                            self.mask.index_select(0, index),
+                            self.keys.index_select(0, index), state.hidden, state.previous)
 
 
 class AttentionDecoder(nn.Module):
@@ -132,10 +153,13 @@ class AttentionDecoder(nn.Module):
         )
         if attention == "additive":
             self.attention = AdditiveAttention(hidden_dim, memory_dim, attention_dim)
+        elif attention == "location":
+            self.attention = LocationAttention(hidden_dim, memory_dim, attention_dim)
         elif attention in ("dot", "general"):
             self.attention = LuongAttention(hidden_dim, memory_dim, attention)
         else:
-            raise ValueError(f"unknown attention {attention!r}: additive, dot or general")
+            raise ValueError(
+                f"unknown attention {attention!r}: additive, location, dot or general")
         self.init_proj = nn.Linear(memory_dim, hidden_dim * num_layers * 2)
         self.dropout = nn.Dropout(dropout)
         self.combine = nn.Linear(hidden_dim + memory_dim, embed_dim)
@@ -154,7 +178,26 @@ class AttentionDecoder(nn.Module):
         hidden = [(h[:1], c[:1])]
         if self.upper is not None:
             hidden.append((h[1:].contiguous(), c[1:].contiguous()))
-        return DecoderState(enc.memory, enc.mask, self.attention.keys(enc.memory), hidden)
+        previous = None
+        if isinstance(self.attention, LocationAttention):  # start spread over the input
+            previous = enc.mask.to(enc.memory.dtype) / enc.mask.sum(1, keepdim=True).clamp(min=1)
+        return DecoderState(enc.memory, enc.mask, self.attention.keys(enc.memory), hidden,
+                            previous)
+
+    def attend(self, query: torch.Tensor, state: DecoderState):
+        """Attention weights [B, T, L] of queries [B, T, Q], and the last step's [B, L]."""
+        def normalise(scores):
+            scores = scores.masked_fill(~state.mask.unsqueeze(1), float("-inf"))
+            return torch.softmax(scores.float(), dim=-1).to(query.dtype)
+
+        if state.previous is None:
+            return normalise(self.attention.scores(query, state.keys)), None
+        steps, previous = [], state.previous
+        for t in range(query.shape[1]):
+            weights = normalise(self.attention.scores(query[:, t:t + 1], state.keys, previous))
+            steps.append(weights)
+            previous = weights[:, 0]
+        return torch.cat(steps, 1), previous
 
     def forward(
         self, tokens: torch.Tensor, state: DecoderState
@@ -162,9 +205,7 @@ class AttentionDecoder(nn.Module):
         """tokens [B, T] -> logits [B, T, V]; works for a whole sequence or one step."""
         x = self.dropout(self.embedding(tokens))
         out, bottom = run_lstm(self.bottom, x, state.hidden[0])
-        scores = self.attention.scores(out, state.keys)
-        scores = scores.masked_fill(~state.mask.unsqueeze(1), float("-inf"))
-        weights = torch.softmax(scores.float(), dim=-1).to(out.dtype)  # [B, T, L]
+        weights, previous = self.attend(out, state)  # [B, T, L]
         context = torch.bmm(weights, state.memory)
         hidden = [bottom]
         if self.upper is not None:
@@ -174,4 +215,4 @@ class AttentionDecoder(nn.Module):
         combined = torch.tanh(self.combine(self.dropout(torch.cat([out, context], -1))))
         logits = self.output(self.dropout(combined))
         self.attention_weights = weights
-        return logits, DecoderState(state.memory, state.mask, state.keys, hidden)
+        return logits, DecoderState(state.memory, state.mask, state.keys, hidden, previous)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from .bundle import TASKS, save_bundle
+from .bundle import TASKS, load_weights, save_bundle
 from .data.readers import Example
 from .devices import describe
 from .encoders import get_encoder_class
@@ -28,8 +28,11 @@ from .train import ExampleDataset, TrainConfig, Trainer
 DEFAULTS = {
     "caption": {"encoder": "efficientnet_lite0", "encoder_args": {"d_model": 256},
                 "vocab": 4000, "search": {"beam": 3, "max_len_a": 0.0, "max_len_b": 30}},
+    # Speech needs location-aware attention and a diagonal prior (guided attention): with
+    # content alone the decoder settled on the one frame that summarises the utterance.
     "transcribe": {"encoder": "cnn_bilstm", "encoder_args": {"d_model": 384},
-                   "vocab": 1000, "ctc_weight": 0.3,
+                   "decoder_args": {"attention": "location"}, "vocab": 1000, "ctc_weight": 0.5,
+                   "guided_attention": 1.0,
                    "search": {"beam": 5, "max_len_a": 0.6, "max_len_b": 10}},
     "translate": {"encoder": "birnn", "encoder_args": {"d_model": 512},
                   "vocab": 8000, "search": {"beam": 5, "max_len_a": 1.5, "max_len_b": 10,
@@ -70,13 +73,26 @@ def make_config(task: str, tokenizers: dict, encoder: str | None, encoder_args: 
     if "source" in tokenizers:
         args["vocab_size"] = len(tokenizers["source"])
     config = {"task": task, "encoder": {"name": name, "args": args},
-              "decoder": {**DECODER_DEFAULTS, **decoder_args,
+              "decoder": {**DECODER_DEFAULTS, **defaults.get("decoder_args", {}), **decoder_args,
                           "vocab_size": len(tokenizers["target"])},
               "search": dict(defaults["search"])}
     ctc_weight = defaults.get("ctc_weight", 0.0) if ctc_weight is None else ctc_weight
     if ctc_weight:
         config["ctc_weight"] = ctc_weight
     return config
+
+
+def init_encoder(model: EncoderDecoder, path: str | Path) -> int:
+    """Start the encoder and its CTC head from another model's weights (the expensive part
+    to train) while the decoder starts afresh, e.g. to try another attention."""
+    own = model.state_dict()
+    taken = {name: tensor for name, tensor in load_weights(path).items()
+             if name.split(".")[0] in ("encoder", "ctc_head") and name in own
+             and own[name].shape == tensor.shape}
+    if not any(name.startswith("encoder.") for name in taken):
+        raise MultimodalError(f"{path}: no encoder weights that fit this model")
+    model.load_state_dict(taken, strict=False)
+    return len(taken)
 
 
 def _input_size(task: str, example: Example) -> int:
@@ -104,7 +120,8 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
                decoder_args: dict | None = None, vocab: int | None = None,
                precision: str = "fp32", data_name: str = "",
                extra_config: dict | None = None, time_limit: float | None = None,
-               ctc_weight: float | None = None) -> Path:
+               ctc_weight: float | None = None,
+               encoder_from: str | Path | None = None) -> Path:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     total = len(train)
@@ -123,6 +140,8 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
         config.update(extra_config or {})
     torch.manual_seed(cfg.seed)  # the same command builds the same initial model
     model: EncoderDecoder = build_model(config)
+    if encoder_from and not (run_dir / "checkpoint.pt").exists():
+        print(f"encoder: {init_encoder(model, encoder_from)} tensors from {encoder_from}")
     if not config_path.exists():
         # The built encoder knows its input settings (image size and normalisation, sample
         # rate and mel settings); text encoders have none.

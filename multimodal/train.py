@@ -22,6 +22,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from tqdm import tqdm
 
 from .devices import autocast
+from .losses import guided_attention_loss
 from .model import EncoderDecoder
 from .preprocess import Preprocessor, pad_batch
 from .tokenizer import PAD_ID, Tokenizer
@@ -38,6 +39,7 @@ class TrainConfig:
     final_lr_ratio: float = 0.05  # cosine decay ends at lr * this
     clip: float = 1.0
     label_smoothing: float = 0.1
+    guided_attention: float = 0.0  # weight of the diagonal attention prior (speech)
     log_every: int = 50
     checkpoint_every: int = 500
     eval_every: int = 500
@@ -210,6 +212,9 @@ class Trainer:
             if self.model.ctc_head is not None:
                 w = self.model.ctc_weight
                 loss = (1 - w) * loss + w * self.model.ctc_loss(enc, targets)
+            if self.cfg.guided_attention:
+                loss = loss + self.cfg.guided_attention * guided_attention_loss(
+                    self.model.decoder.attention_weights, targets[:, 1:] != PAD_ID, enc.mask)
         return loss / tokens_in_step
 
     def _evaluate(self) -> bool:

@@ -43,7 +43,11 @@ def test_ctc_head_only_when_asked_for():
 
 def test_transcribe_trains_with_ctc_by_default_and_other_tasks_without():
     tokenizer = Tokenizer.train(["one two three", "four five six"] * 5, 30)
-    assert make_config("transcribe", {"target": tokenizer}, None, {}, {})["ctc_weight"] == 0.3
+    config = make_config("transcribe", {"target": tokenizer}, None, {}, {})
+    assert config["ctc_weight"] == 0.5
+    assert config["decoder"]["attention"] == "location"
+    assert make_config("translate", {"target": tokenizer, "source": tokenizer}, None, {},
+                       {})["decoder"]["attention"] == "additive"
     assert "ctc_weight" not in make_config("transcribe", {"target": tokenizer}, None, {}, {},
                                            ctc_weight=0.0)
     assert "ctc_weight" not in make_config("caption", {"target": tokenizer}, None, {}, {})
@@ -92,3 +96,33 @@ def test_beam_is_rescored_with_the_ctc_log_probability():
         assert got.keys() == expected.keys()
         assert all(abs(got[t] - expected[t]) < 1e-4 for t in got)
         assert [h.score for h in mixed[i]] == sorted(got.values(), reverse=True)
+
+
+def test_a_new_decoder_can_start_from_a_trained_encoder(tmp_path):
+    from safetensors.torch import save_file
+
+    from multimodal.errors import MultimodalError
+    from multimodal.recipe import init_encoder
+
+    torch.manual_seed(0)
+    trained = _audio_model(0.3)
+    torch.manual_seed(1)
+    fresh = _audio_model(0.3)
+    fresh.decoder = build_model({  # another attention: only the encoder can carry over
+        "encoder": {"name": "cnn_bilstm", "args": {"d_model": 16, "conv_channels": 4,
+                                                   "lstm_layers": 1, "n_mels": 20}},
+        "decoder": {"vocab_size": 30, "embed_dim": 8, "hidden_dim": 16, "num_layers": 1,
+                    "attention": "location"}}).decoder
+    save_file({k: v.contiguous() for k, v in trained.state_dict().items()
+               if k != "decoder.output.weight"},  # tied to the embedding: stored once
+              tmp_path / "trained.safetensors")
+    decoder_before = {k: v.clone() for k, v in fresh.decoder.state_dict().items()}
+    assert init_encoder(fresh, tmp_path / "trained.safetensors") > 0
+    for name, tensor in trained.state_dict().items():
+        if name.startswith(("encoder.", "ctc_head.")):
+            assert torch.equal(fresh.state_dict()[name], tensor)
+    for name, tensor in fresh.decoder.state_dict().items():
+        assert torch.equal(tensor, decoder_before[name])  # the decoder starts afresh
+    (tmp_path / "broken.safetensors").write_bytes(b"not weights")
+    with pytest.raises(MultimodalError, match="not readable weights"):
+        init_encoder(fresh, tmp_path / "broken.safetensors")

@@ -73,7 +73,7 @@ def test_image_encoders_give_a_full_grid(name):
     assert torch.allclose(out.memory[1], alone.memory[0], atol=1e-4)
 
 
-@pytest.mark.parametrize("attention", ["additive", "dot", "general"])
+@pytest.mark.parametrize("attention", ["additive", "location", "dot", "general"])
 def test_padding_gets_no_attention(attention):
     torch.manual_seed(0)
     decoder = AttentionDecoder(vocab_size=20, memory_dim=32, embed_dim=16, hidden_dim=32,

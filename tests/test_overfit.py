@@ -59,9 +59,10 @@ def test_audio_cnn_bilstm_overfits(tmp_path):
               "encoder": {"name": "cnn_bilstm",
                           "args": {"d_model": 64, "conv_channels": 8, "lstm_layers": 1,
                                    "n_mels": 40, "dropout": 0.0, "spec_augment": False}},
-              "decoder": tiny_decoder(len(target)),
+              # location-aware attention and a joint CTC loss, as the shipped recogniser
+              "decoder": {**tiny_decoder(len(target)), "attention": "location"},
               "preprocessing": {"sample_rate": 16000}, "search": {"max_len_b": 40},
-              "ctc_weight": 0.3}  # trained jointly with CTC, as the shipped recogniser
+              "ctc_weight": 0.5}
     model = build_model(config)
     assert model.ctc_head is not None
     fit(model, sounds, TRANSCRIPTS, Preprocessor("audio", config["preprocessing"]), target,

@@ -8,11 +8,11 @@ from multimodal.search import SearchOptions, beam_search, greedy_search
 from multimodal.tokenizer import EOS_ID
 
 
-def random_text_model(seed: int, vocab: int = 40):
+def random_text_model(seed: int, vocab: int = 40, attention: str = "additive"):
     torch.manual_seed(seed)
     config = {"encoder": {"name": "birnn", "args": {"vocab_size": 50, "d_model": 64}},
               "decoder": {"vocab_size": vocab, "embed_dim": 32, "hidden_dim": 64,
-                          "dropout": 0.0}}
+                          "dropout": 0.0, "attention": attention}}
     return build_model(config).eval()
 
 
@@ -33,8 +33,9 @@ def never_ending(model):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("no_repeat", [0, 2])
-def test_beam_one_equals_greedy(seed, no_repeat):
-    model = random_text_model(seed)
+@pytest.mark.parametrize("attention", ["additive", "location"])
+def test_beam_one_equals_greedy(seed, no_repeat, attention):
+    model = random_text_model(seed, attention=attention)
     x, lengths = random_batch(seed)
     options = SearchOptions(beam=1, max_len_b=15, no_repeat_ngram=no_repeat)
     enc = model.encode(x, lengths)
@@ -64,8 +65,9 @@ def test_never_ending_model_returns_best_hypothesis_at_length_limit(beam):
 
 
 @pytest.mark.parametrize("beam", [1, 3])
-def test_batched_search_equals_one_by_one(beam):
-    model = random_text_model(4)
+@pytest.mark.parametrize("attention", ["additive", "location"])
+def test_batched_search_equals_one_by_one(beam, attention):
+    model = random_text_model(4, attention=attention)
     x, lengths = random_batch(4)
     options = SearchOptions(beam=beam, max_len_b=12)
     batched = model.generate(x, lengths, options)
