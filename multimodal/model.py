@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import torch
 from torch import nn
 
@@ -44,41 +42,23 @@ class EncoderDecoder(nn.Module):
         """Summed CTC loss of `targets` ([BOS] ids [EOS] PAD..., as the decoder sees them)."""
         labels = targets[:, 1:]
         label_lengths = (labels != PAD_ID).sum(1) - 1  # without EOS
-        log_probs = self.ctc_head(enc.memory).float().log_softmax(-1).transpose(0, 1)
+        log_probs = self.ctc_log_probs(enc).transpose(0, 1)
         return nn.functional.ctc_loss(log_probs, labels, enc.mask.sum(1), label_lengths,
                                       blank=PAD_ID, reduction="sum", zero_infinity=True)
 
     @torch.inference_mode()
     def generate(self, inputs: torch.Tensor, lengths: torch.Tensor | None,
                  options: SearchOptions) -> list[list[Hypothesis]]:
+        """n-best results; with a CTC head, `options.ctc_weight` and a beam, every step of
+        the search also weighs the CTC prefix score (one-pass joint decoding, as ESPnet)."""
         enc = self.encode(inputs, lengths)
         if self.ctc_head is None or not options.ctc_weight or options.beam <= 1:
             return search(self.decoder, enc, options)
-        nbest = search(self.decoder, enc, replace(options, nbest=options.beam))
-        return [hyps[:options.nbest] for hyps in self.ctc_rescore(enc, nbest, options)]
+        return search(self.decoder, enc, options, self.ctc_log_probs(enc))
 
-    def ctc_rescore(self, enc: EncoderOutput, nbest: list[list[Hypothesis]],
-                    options: SearchOptions) -> list[list[Hypothesis]]:
-        """Re-rank each input's beam by (1 - w) * attention + w * CTC log-probability per
-        token (w = options.ctc_weight): the CTC view of the whole audio penalises outputs
-        that skip or repeat stretches of it, which attention alone may prefer."""
-        flat = [(i, h) for i, hyps in enumerate(nbest) for h in hyps]
-        rows = torch.tensor([i for i, _ in flat], device=enc.memory.device)
-        labels = [torch.tensor(h.tokens or [PAD_ID], dtype=torch.long) for _, h in flat]
-        label_lengths = torch.tensor([len(h.tokens) for _, h in flat])
-        log_probs = self.ctc_head(enc.memory).float().log_softmax(-1)[rows].transpose(0, 1)
-        ctc = -nn.functional.ctc_loss(
-            log_probs, nn.utils.rnn.pad_sequence(labels, batch_first=True).to(rows.device),
-            enc.mask.sum(1)[rows], label_lengths.to(rows.device), blank=PAD_ID,
-            reduction="none", zero_infinity=False).cpu()
-        w = options.ctc_weight
-        rescored: list[list[Hypothesis]] = [[] for _ in nbest]
-        for (i, h), ctc_lp in zip(flat, ctc.tolist(), strict=True):
-            per_token = ctc_lp / (len(h.tokens) + 1) ** options.length_penalty
-            rescored[i].append(replace(h, score=(1 - w) * h.score + w * per_token))
-        for hyps in rescored:
-            hyps.sort(key=lambda h: h.score, reverse=True)
-        return rescored
+    def ctc_log_probs(self, enc: EncoderOutput) -> torch.Tensor:
+        """[B, L, V] log-probabilities of the CTC head (blank = PAD_ID)."""
+        return self.ctc_head(enc.memory).float().log_softmax(-1)
 
     def stored_state_dict(self) -> dict[str, torch.Tensor]:
         """What a bundle stores: everything but parts that come from elsewhere (a frozen

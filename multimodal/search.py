@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
+from .ctc_prefix import CTCPrefixScorer
 from .encoders.base import EncoderOutput
 from .tokenizer import BOS_ID, EOS_ID, PAD_ID
 
@@ -28,7 +29,7 @@ class SearchOptions:
     length_penalty: float = 1.0  # score = log-prob / length ** length_penalty
     no_repeat_ngram: int = 0  # block any n-gram of this size from appearing twice
     nbest: int = 1
-    ctc_weight: float = 0.0  # beam > 1 and a CTC head: rescore the beam with this CTC share
+    ctc_weight: float = 0.0  # beam > 1 and a CTC head: joint CTC/attention scores, this share
 
 
 @dataclass
@@ -116,7 +117,10 @@ def greedy_search(decoder, enc: EncoderOutput, options: SearchOptions) -> list[l
 
 
 @torch.inference_mode()
-def beam_search(decoder, enc: EncoderOutput, options: SearchOptions) -> list[list[Hypothesis]]:
+def beam_search(decoder, enc: EncoderOutput, options: SearchOptions,
+                ctc_log_probs: torch.Tensor | None = None) -> list[list[Hypothesis]]:
+    """`ctc_log_probs` [B, L, V] (a CTC head's output on `enc`) makes every step score
+    (1 - w) * decoder + w * CTC prefix, w = options.ctc_weight."""
     batch, k = enc.memory.shape[0], options.beam
     limits = max_lengths(enc, options)
     valid = enc.mask.sum(1).tolist()
@@ -130,12 +134,21 @@ def beam_search(decoder, enc: EncoderOutput, options: SearchOptions) -> list[lis
     seqs = torch.empty(batch * k, 0, dtype=torch.long, device=device)
     atts = enc.memory.new_zeros(batch * k, 0, enc.memory.shape[1])
     results: list[list[Hypothesis]] = [[] for _ in range(batch)]
+    ctc = None
+    if ctc_log_probs is not None:
+        ctc = CTCPrefixScorer(ctc_log_probs, enc.mask.sum(1),
+                              torch.arange(batch, device=device).repeat_interleave(k),
+                              PAD_ID, EOS_ID)
     for step in range(max(limits)):
         n_alive = len(alive)
         logits, state = decoder(last.unsqueeze(1), state)
         att_step = decoder.attention_weights[:, -1]
         lp = _constrain(torch.log_softmax(logits[:, -1].float(), -1), seqs, options)
         vocab = lp.shape[-1]
+        if ctc is not None:  # CTC scores the decoder's best few candidates of every beam
+            w, candidates = options.ctc_weight, lp.topk(min(vocab, 2 * k)).indices
+            joint = (1 - w) * lp.gather(1, candidates) + w * ctc.score(candidates)
+            lp = torch.full_like(lp, float("-inf")).scatter_(1, candidates, joint)
         top_scores, top_index = (scores.view(-1, 1) + lp).view(n_alive, k * vocab).topk(2 * k)
         source_row = torch.arange(n_alive, device=device).unsqueeze(1) * k + top_index // vocab
         token = top_index % vocab
@@ -174,12 +187,16 @@ def beam_search(decoder, enc: EncoderOutput, options: SearchOptions) -> list[lis
             keep.append(r)
         if len(keep) == n_alive:
             state = state.reorder_hidden(rows)
+            if ctc is not None:
+                ctc.advance(rows, last)
             continue
         if not keep:
             break
         index = torch.tensor(keep, device=device)
         flat = (index.unsqueeze(1) * k + torch.arange(k, device=device)).view(-1)
         state = state.reorder(rows[flat])
+        if ctc is not None:
+            ctc.advance(rows[flat], last[flat])
         scores, last, seqs, atts = scores[index], last[flat], seqs[flat], atts[flat]
         alive = [alive[r] for r in keep]
 
@@ -189,8 +206,10 @@ def beam_search(decoder, enc: EncoderOutput, options: SearchOptions) -> list[lis
     return results
 
 
-def search(decoder, enc: EncoderOutput, options: SearchOptions) -> list[list[Hypothesis]]:
-    """n-best hypotheses for every input of the batch, best first."""
+def search(decoder, enc: EncoderOutput, options: SearchOptions,
+           ctc_log_probs: torch.Tensor | None = None) -> list[list[Hypothesis]]:
+    """n-best hypotheses for every input of the batch, best first (joint with CTC where
+    `ctc_log_probs` are given and the beam is wider than 1)."""
     if options.beam <= 1:
         return greedy_search(decoder, enc, options)
-    return beam_search(decoder, enc, options)
+    return beam_search(decoder, enc, options, ctc_log_probs)

@@ -87,7 +87,7 @@ def write_card(pipe: Pipeline, table: str, rows: list[dict], beam: int, bundle: 
         f"best dev score (greedy, minus WER) {meta['metrics'].get('dev_score')}. "
         f"{training.get('notes', '')}".rstrip(), "",
         f"## Held-out scores (beam {beam}"
-        + (f", beam re-ranked with CTC weight {search['ctc_weight']}"
+        + (f", joint CTC/attention scores with CTC weight {search['ctc_weight']}"
            if search.get("ctc_weight") else "") + ")", "",
         table, "",
         "Real decoding; jiwer WER/CER after one normaliser for every system (lower case, no "

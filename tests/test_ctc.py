@@ -68,34 +68,68 @@ def test_a_bundle_keeps_its_ctc_head(tmp_path):
     assert torch.equal(loaded.ctc_head.weight, model.ctc_head.weight)
 
 
-def test_beam_is_rescored_with_the_ctc_log_probability():
+def _prefix_scores(log_probs, lengths, prefixes, candidates):
+    """Total CTC prefix log-score of every prefix + candidate, walked token by token."""
+    from multimodal.ctc_prefix import CTCPrefixScorer
+
+    rows = len(prefixes)
+    scorer = CTCPrefixScorer(log_probs, lengths, torch.arange(rows), PAD_ID, EOS_ID)
+    total = torch.zeros(rows)
+    for step in range(len(prefixes[0])):
+        tokens = torch.tensor([prefix[step] for prefix in prefixes])
+        total += scorer.score(tokens.unsqueeze(1))[:, 0]
+        scorer.advance(torch.arange(rows), tokens)
+    return total.unsqueeze(1) + scorer.score(candidates)
+
+
+def test_ctc_prefix_score_of_the_end_is_the_whole_ctc_probability():
+    torch.manual_seed(0)
+    log_probs = torch.randn(2, 9, 7).log_softmax(-1)
+    lengths = torch.tensor([9, 6])  # the second input is padded
+    sequences = [[4, 4, 5], [5, 6, 5]]  # a repeated label needs a blank in between
+    got = _prefix_scores(log_probs, lengths, sequences, torch.full((2, 1), EOS_ID))[:, 0]
+    expected = -torch.nn.functional.ctc_loss(
+        log_probs.transpose(0, 1), torch.tensor(sequences), lengths, torch.tensor([3, 3]),
+        blank=PAD_ID, reduction="none")
+    assert torch.allclose(got, expected, atol=1e-4)
+
+
+def test_a_prefix_is_its_exact_end_plus_all_its_extensions():
+    torch.manual_seed(1)
+    vocab = 6
+    scores = torch.randn(1, 5, vocab)
+    scores[..., EOS_ID] = float("-inf")  # the end is never a CTC label (as in training)
+    log_probs = scores.log_softmax(-1)
+    lengths = torch.tensor([5])
+    labels = [c for c in range(vocab) if c not in (PAD_ID, EOS_ID)]
+    for prefix in ([], [4], [4, 4], [4, 5]):
+        # P(audio begins with g) = P(audio is exactly g) + sum over c of P(begins with g c)
+        parts = _prefix_scores(log_probs, lengths, [prefix], torch.tensor([[EOS_ID] + labels]))
+        whole = (_prefix_scores(log_probs, lengths, [prefix[:-1]], torch.tensor([prefix[-1:]]))
+                 if prefix else torch.zeros(1, 1))
+        assert torch.isclose(torch.logsumexp(parts[0], 0), whole[0, 0], atol=1e-4)
+
+
+def test_joint_ctc_search_is_exact_in_a_batch_and_off_at_weight_zero():
     from multimodal.search import SearchOptions, search
 
     torch.manual_seed(1)
     model = _audio_model(0.3).eval()
-    waves, lengths = torch.randn(2, 16000) * 0.1, torch.tensor([16000, 12000])
-    plain = SearchOptions(beam=4, max_len_b=6, nbest=4)
+    waves, lengths = torch.randn(3, 16000) * 0.1, torch.tensor([16000, 12000, 7000])
     enc = model.encode(waves, lengths)
-    beams = search(model.decoder, enc, plain)
-    def summary(results):
-        return [[(h.tokens, h.score) for h in hyps] for hyps in results]
 
-    assert summary(model.generate(waves, lengths, plain)) == summary(beams)  # weight 0
-    mixed = model.generate(waves, lengths, SearchOptions(beam=4, max_len_b=6, nbest=4,
-                                                         ctc_weight=0.5))
-    frames = enc.mask.sum(1)
-    for i, hyps in enumerate(beams):
-        log_probs = model.ctc_head(enc.memory[i:i + 1, :frames[i]]).log_softmax(-1)
-        expected = {}
-        for h in hyps:
-            ctc = -torch.nn.functional.ctc_loss(
-                log_probs.transpose(0, 1), torch.tensor([h.tokens or [0]]), frames[i:i + 1],
-                torch.tensor([len(h.tokens)]), blank=PAD_ID, reduction="sum")
-            expected[tuple(h.tokens)] = 0.5 * h.score + 0.5 * float(ctc) / (len(h.tokens) + 1)
-        got = {tuple(h.tokens): h.score for h in mixed[i]}
-        assert got.keys() == expected.keys()
-        assert all(abs(got[t] - expected[t]) < 1e-4 for t in got)
-        assert [h.score for h in mixed[i]] == sorted(got.values(), reverse=True)
+    def summary(results):
+        return [[(h.tokens, round(h.score, 4)) for h in hyps] for hyps in results]
+
+    plain = SearchOptions(beam=4, max_len_b=6, nbest=4)
+    assert summary(model.generate(waves, lengths, plain)) == summary(
+        search(model.decoder, enc, plain))
+    joint = SearchOptions(beam=3, max_len_b=6, nbest=3, ctc_weight=0.5)
+    batched = model.generate(waves, lengths, joint)
+    for i in range(3):
+        alone = model.generate(waves[i:i + 1, :lengths[i]], lengths[i:i + 1], joint)
+        assert summary(alone) == summary(batched[i:i + 1])
+    assert summary(batched) != summary(model.generate(waves, lengths, plain))
 
 
 def test_a_new_decoder_can_start_from_a_trained_encoder(tmp_path):
