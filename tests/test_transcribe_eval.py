@@ -164,3 +164,22 @@ def test_table_without_peer_says_so(untrained_bundles, tmp_path, monkeypatch):
     rows, _ = transcription_table(pipe, {"tiny": [Example(w, t) for w, t in
                                                   zip(wavs, TRANSCRIPTS, strict=True)]}, beam=1)
     assert rows[0]["pocketsphinx_wer"] is None and "| n/a | n/a |" in te.format_table(rows)
+
+
+def test_the_noisy_set_is_a_bounded_spread(tmp_path, monkeypatch):
+    import multimodal.transcribe_eval as te
+
+    speech = tmp_path / "cache" / "speech"
+    speech.mkdir(parents=True)
+    rows = "".join(f"clip{i}.flac\tword {i}\n" for i in range(500))
+    for i in range(500):
+        (speech / f"clip{i}.flac").touch()  # the reader only checks that clips exist
+    (speech / "test_voice.tsv").write_text(rows)
+    (speech / "test_voice_noisy.tsv").write_text(rows)
+    monkeypatch.setenv("MULTIMODAL_CACHE", str(tmp_path / "cache"))
+    sets, _ = te.eval_sets(note=lambda _: None)
+    assert len(sets[te.UNSEEN_VOICE]) == 500  # the clean voice is evaluated whole
+    noisy = sets[te.UNSEEN_NOISY]
+    assert len(noisy) == te.NOISY_CLIPS
+    assert noisy[0].target == "word 0" and noisy[-1].target != "word 199"  # spread out
+    assert len(te.eval_sets(limit=50, note=lambda _: None)[0][te.UNSEEN_NOISY]) == 50
