@@ -33,7 +33,7 @@ DEFAULTS = {
     "transcribe": {"encoder": "cnn_bilstm", "encoder_args": {"d_model": 384},
                    "decoder_args": {"attention": "location"}, "vocab": 1000, "ctc_weight": 0.5,
                    "guided_attention": 1.0,
-                   "search": {"beam": 5, "max_len_a": 0.6, "max_len_b": 10}},
+                   "search": {"beam": 5, "max_len_a": 0.6, "max_len_b": 10, "ctc_weight": 0.5}},
     "translate": {"encoder": "birnn", "encoder_args": {"d_model": 512},
                   "vocab": 8000, "search": {"beam": 5, "max_len_a": 1.5, "max_len_b": 10,
                                             "no_repeat_ngram": 4}},

@@ -46,6 +46,7 @@ def test_transcribe_trains_with_ctc_by_default_and_other_tasks_without():
     config = make_config("transcribe", {"target": tokenizer}, None, {}, {})
     assert config["ctc_weight"] == 0.5
     assert config["decoder"]["attention"] == "location"
+    assert config["search"]["ctc_weight"] == 0.5  # joint CTC/attention beam search
     assert make_config("translate", {"target": tokenizer, "source": tokenizer}, None, {},
                        {})["decoder"]["attention"] == "additive"
     assert "ctc_weight" not in make_config("transcribe", {"target": tokenizer}, None, {}, {},
