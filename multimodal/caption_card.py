@@ -10,8 +10,8 @@ from .bundle import CARD_NAME, CONFIG_NAME, find_bundles
 from .caption_eval import format_table
 from .data.caption.build import corpus_dir
 from .pipeline import Pipeline
+from .tables import examples_table
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SHORT = {"held-out single objects": "single", "held-out real-photo stamps": "photos",
          "held-out scenes": "scenes"}
 
@@ -53,16 +53,6 @@ def _other_encoders(bundle: Path) -> list[str]:
                     f"steps in {training.get('seconds', 0) / 60:.0f} min on "
                     f"{training.get('hardware', '?')}: {scores or 'not evaluated yet'}")
     return rows or ["- none trained yet"]
-
-
-def _examples(pipe: Pipeline) -> list[str]:
-    pictures = sorted(EXAMPLES.glob("*.png"))
-    lines = ["| picture | human sentence | ours |", "|---|---|---|"]
-    for picture, pred in zip(pictures, pipe.predict([str(p) for p in pictures]), strict=True):
-        english = picture.with_suffix(".en.txt")
-        truth = english.read_text(encoding="utf-8").strip() if english.exists() else ""
-        lines.append(f"| `examples/{picture.name}` | {truth} | {pred.text} |")
-    return lines
 
 
 def write_card(pipe: Pipeline, table: list[dict], bundle: Path) -> None:
@@ -108,7 +98,8 @@ def write_card(pipe: Pipeline, table: list[dict], bundle: Path) -> None:
         "the object (its name without colours, sizes and generic words such as 'face'); in a "
         "scene each object counts.", "",
         "## Other encoders trained on the same corpus", "", *_other_encoders(bundle), "",
-        "## The app's example stamps (held-out objects)", "", *_examples(pipe), "",
+        "## The app's example stamps (held-out objects)", "",
+        *examples_table(pipe, ".png", "picture", "human sentence"), "",
         "## Known limits", "",
         "- The pictures are cut-out objects, emoji and drawings on synthetic backgrounds; "
         "everyday photographs with many things in them are outside what it has seen.",

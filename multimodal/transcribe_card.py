@@ -10,8 +10,8 @@ from pathlib import Path
 from .bundle import CARD_NAME, CONFIG_NAME
 from .data.cache import cache_dir
 from .pipeline import Pipeline
+from .tables import examples_table
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 HEADLINE_SETS = ("unseen voice (synthetic)", "unseen voice + noise (synthetic)",
                  "Asterisk (all)", "Asterisk: sentences", "pocketsphinx-testdata")
 
@@ -37,16 +37,6 @@ def _corpus() -> list[str]:
     total = sum(engines.values()) or 1.0
     lines += ["", "Training hours by engine: " + ", ".join(
         f"{e} {h:.1f} h ({100 * h / total:.0f}%)" for e, h in sorted(engines.items()))]
-    return lines
-
-
-def _examples(pipe: Pipeline) -> list[str]:
-    recordings = sorted(EXAMPLES.glob("*.ogg"))
-    lines = ["| recording | what it says | ours |", "|---|---|---|"]
-    for path, pred in zip(recordings, pipe.predict([str(p) for p in recordings]), strict=True):
-        truth = path.with_suffix(".en.txt")
-        said = truth.read_text(encoding="utf-8").strip() if truth.exists() else ""
-        lines.append(f"| `examples/{path.name}` | {said} | {pred.text} |")
     return lines
 
 
@@ -99,7 +89,7 @@ def write_card(pipe: Pipeline, table: str, rows: list[dict], beam: int, bundle: 
         "package. Unseen voice: flite `awb` reading held-out sentences, clean and with noise.",
         *([notes] if notes else []), "",
         "## The app's example recordings (Tux Paint stamp descriptions, human speech)", "",
-        *_examples(pipe), "",
+        *examples_table(pipe, ".ogg", "recording", "what it says"), "",
         "## Known limits", "",
         "- Every training voice is synthetic: real voices, microphones and rooms differ "
         "from all of them, and the human sets above show how much.",
