@@ -131,7 +131,7 @@ def cmd_data(args) -> int:
 def cmd_train(args) -> int:
     from .data.readers import read_examples
     from .devices import pick_device
-    from .recipe import DEFAULTS, train_task
+    from .recipe import train_task
     from .train import TrainConfig
 
     train = read_examples(args.train, args.format)
@@ -141,8 +141,7 @@ def cmd_train(args) -> int:
                       lr=args.lr, warmup=args.warmup, eval_every=args.eval_every,
                       checkpoint_every=args.checkpoint_every, patience=args.patience,
                       label_smoothing=args.label_smoothing, seed=args.seed,
-                      guided_attention=DEFAULTS[args.task].get("guided_attention", 0.0)
-                      if args.guided_attention is None else args.guided_attention,
+                      guided_attention=args.guided_attention,
                       num_workers=args.workers)
     run_dir = args.run_dir or Path("runs") / Path(args.out).name
     path = train_task(args.task, train, dev, args.out, run_dir, cfg, pick_device(args.device),

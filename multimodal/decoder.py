@@ -2,12 +2,12 @@
 
 An LSTM reads the previous tokens; its output queries the encoder memory (additive
 Bahdanau attention by default, Luong dot/general and location-aware attention as options);
-upper LSTM layers read
-[lower output; context], and the output layer reads [top output; context]. Attention sits
-on the bottom layer (as in GNMT) so that teacher-forced training runs over the whole
-sequence at once while incremental decoding runs the very same computation one step at
-a time (location-aware attention alone walks the steps one by one: each step sees the
-last). The weights of the last call are kept in `attention_weights` [B, T, L].
+upper LSTM layers read [lower output; context], and the output layer reads [top output;
+context]. Attention sits on the bottom layer (as in GNMT) so that teacher-forced training
+runs over the whole sequence at once while incremental decoding runs the very same
+computation one step at a time (location-aware attention alone walks the steps one by
+one: each step sees the last). The weights of the last call are kept in
+`attention_weights` [B, T, L].
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -124,6 +125,8 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
                encoder_from: str | Path | None = None) -> Path:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    if cfg.guided_attention is None:  # the task's default, as for the CTC weight
+        cfg = replace(cfg, guided_attention=DEFAULTS[task].get("guided_attention", 0.0))
     total = len(train)
     train = [e for e in train if len(e.target) <= MAX_TRAIN_CHARS
              and (TASKS[task] != "text" or len(e.source) <= MAX_TRAIN_CHARS)]

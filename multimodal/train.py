@@ -39,7 +39,7 @@ class TrainConfig:
     final_lr_ratio: float = 0.05  # cosine decay ends at lr * this
     clip: float = 1.0
     label_smoothing: float = 0.1
-    guided_attention: float = 0.0  # weight of the diagonal attention prior (speech)
+    guided_attention: float | None = None  # diagonal attention prior (None: the task's)
     log_every: int = 50
     checkpoint_every: int = 500
     eval_every: int = 500
