@@ -31,7 +31,7 @@ def _counts() -> str:
     counts = json.loads(path.read_text())
     objects = counts["objects"]
     lines = ["| source | train objects | dev objects | test objects |", "|---|---|---|---|"]
-    for source in ("tuxpaint", "noto", "openmoji"):
+    for source in ("tuxpaint", "noto", "openmoji", "openclipart"):
         lines.append(f"| {source} | " + " | ".join(f"{objects.get(f'{source}/{s}', 0):,}"
                                                    for s in ("train", "dev", "test")) + " |")
     pictures = {s: sum(v for k, v in counts.get(s, {}).items() if k in ("single", "scene"))
@@ -78,7 +78,9 @@ def write_card(pipe: Pipeline, table: list[dict], bundle: Path) -> None:
         "Built by `python -m multimodal data caption`: Tux Paint stamps (Debian "
         "`tuxpaint-stamps-default`; many are real photos cut out on transparency, each with a "
         "sentence written by a person, kept as it is), Noto Color Emoji (Debian) and OpenMoji "
-        "(npm) with their Unicode names. Each object is drawn alone at varied sizes, "
+        "(npm) with their Unicode names, and openclipart drawings (Debian `openclipart-svg`) "
+        "whose titles, cleaned, are English words the folder or keywords agree with. "
+        "Each object is drawn alone at varied sizes, "
         "angles and places on wallpapers (Debian gnome/mate backgrounds), plain colours, "
         "gradients and textures, and in scenes of two or three objects whose captions say "
         "where things are and which is bigger. 15% of the objects (by hash; one emoji's two "

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from multimodal.data.caption import objects as objs
-from multimodal.data.caption.build import plan, split_of
+from multimodal.data.caption import openclipart as oc
+from multimodal.data.caption.build import picture_path, plan, remove_stale, split_of
 from multimodal.data.caption.phrases import (
     names_object,
     phrase_from_name,
@@ -128,3 +129,48 @@ def test_the_apps_example_stamps_are_held_out_objects():
     for stamp in ("animals/mammals/equines/horse", "animals/marsupials/koala",
                   "animals/mammals/rodents/beaver"):
         assert split_of(f"tuxpaint:{stamp}") == "test"
+
+
+def test_openclipart_titles_are_cleaned_or_refused(monkeypatch):
+    english = frozenset("bored dog old book home printer etiquette part of the flat "
+                        "icon collection".split())
+    monkeypatch.setattr(oc, "english_words", lambda: english)
+    assert oc.clean_title("Bored dog", {"mammal", "dog"}) == "bored dog"
+    assert oc.clean_title("Homes clipart 01", {"homes"}) == "homes"
+    assert oc.clean_title("stara ksiega - old book", {"book"}) == "old book"
+    assert oc.clean_title("cavallo", {"cavallo", "animals"}) is None  # not English
+    assert oc.clean_title("Etiquette Printer", {"icons"}) is None  # nothing agrees
+    assert oc.clean_title("Part of the Flat Icon Collection (Wed Aug 25)", {"icons"}) is None
+    assert oc.phrase_of("a boy plays soccer") == ("a", "boy plays soccer")
+    assert oc.phrase_of("scissors") == ("", "scissors")
+
+
+@pytest.mark.skipif(not oc.OPENCLIPART.exists() or not oc.WORDS.exists(),
+                    reason="openclipart-svg / wamerican not installed")
+def test_openclipart_drawings_are_named_objects_held_out_by_title():
+    found = oc.openclipart_objects()
+    groups: dict[str, list] = {}
+    for obj in found:
+        groups.setdefault(obj.group, []).append(obj)
+    assert len(groups) > 500
+    assert all(len(g) <= oc.PER_TITLE for g in groups.values())
+    assert all(len({o.caption for o in g}) == 1 for g in groups.values())  # one object
+    assert all(Path(o.file).relative_to(oc.OPENCLIPART.resolve()).parts[0] in oc.FOLDERS
+               for o in found)  # no icons, flags, maps or logos
+    english = oc.english_words()
+    assert all(w in english or w.rstrip("s") in english for o in found for w in o.name.split())
+    dog = next(o for o in found if o.name == "bored dog")
+    assert dog.caption == "A bored dog."
+    image = objs.picture(dog)
+    assert image.mode == "RGBA" and min(image.size) > 20
+
+
+def test_a_changed_plan_never_reuses_a_stale_picture(tmp_path: Path):
+    one, other = {"kind": "single", "objects": ["a"]}, {"kind": "single", "objects": ["b"]}
+    assert picture_path("train", 7, one) != picture_path("train", 7, other)
+    assert picture_path("train", 7, one) == picture_path("train", 7, dict(one))
+    keep, old = Path(picture_path("train", 7, one)).name, Path(picture_path("train", 7, other))
+    for name in (keep, old.name):
+        (tmp_path / name).write_bytes(b"jpeg")
+    assert remove_stale(tmp_path, {keep}) == 1
+    assert [p.name for p in tmp_path.iterdir()] == [keep]

@@ -23,12 +23,13 @@ from tqdm import tqdm
 from ...errors import MultimodalError
 from ..cache import cache_dir
 from .objects import CaptionObject, noto_objects, openmoji_objects, picture, tuxpaint_objects
+from .openclipart import openclipart_objects
 from .phrases import scene_caption
 from .render import Backgrounds, draw_scene, draw_single, wallpapers
 
 TEST_SHARE, DEV_SHARE = 0.10, 0.05
 # Pictures per object alone (the human-written Tux Paint captions weigh more) and scenes.
-SINGLES = {"tuxpaint": 8, "noto": 2, "openmoji": 2}
+SINGLES = {"tuxpaint": 8, "noto": 2, "openmoji": 2, "openclipart": 2}
 SCENES = {"train": 8_000, "dev": 150, "test_scene": 400}
 WORKERS = 2
 
@@ -44,7 +45,8 @@ def split_of(group: str) -> str:
 
 
 def collect(out: Path) -> list[CaptionObject]:
-    objects = tuxpaint_objects() + noto_objects() + openmoji_objects(out / "sources")
+    objects = (tuxpaint_objects() + noto_objects() + openmoji_objects(out / "sources")
+               + openclipart_objects())
     return sorted(objects, key=lambda o: o.key)
 
 
@@ -74,8 +76,9 @@ def plan(objects: list[CaptionObject]) -> dict[str, list[dict]]:
 _WORKER: dict = {}
 
 
-def _init_worker(objects: dict[str, CaptionObject]) -> None:
+def _init_worker(objects: dict[str, CaptionObject], out: Path) -> None:
     _WORKER["objects"], _WORKER["backgrounds"] = objects, Backgrounds(wallpapers())
+    _WORKER["out"] = out
 
 
 def _pictures(objects: list[CaptionObject]) -> list | None:
@@ -84,6 +87,21 @@ def _pictures(objects: list[CaptionObject]) -> list | None:
         return [picture(o) for o in objects]
     except Exception:  # cairosvg/PIL raise many kinds; the picture is just left out
         return None
+
+
+def picture_path(split: str, n: int, item: dict) -> str:
+    """Where picture n of a split goes; the name carries a digest of what it shows, so a
+    rebuild with other objects never reuses a stale picture."""
+    digest = hashlib.sha1(json.dumps(item, sort_keys=True).encode()).hexdigest()[:8]
+    return f"images/{split}/{n:06d}-{digest}.jpg"
+
+
+def remove_stale(folder: Path, keep: set[str]) -> int:
+    """Delete the pictures of an earlier plan; returns how many."""
+    stale = [p for p in folder.glob("*.jpg") if p.name not in keep] if folder.exists() else []
+    for p in stale:
+        p.unlink()
+    return len(stale)
 
 
 def draw(task: tuple[str, int, dict, str]) -> dict | None:
@@ -105,7 +123,7 @@ def draw(task: tuple[str, int, dict, str]) -> dict | None:
         image, spots = draw_scene(pictures, background, rng)
         meta["caption"] = scene_caption([o.phrase for o in objects],
                                         [s.centre for s in spots], [s.scale for s in spots])
-    target = corpus_dir() / path
+    target = _WORKER["out"] / path
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".part")
@@ -128,10 +146,11 @@ def build(out: Path | None = None) -> dict:
         "".join(json.dumps(asdict(o)) + "\n" for o in objects), encoding="utf-8")
     counts: dict = {"objects": dict(Counter(f"{o.source}/{split_of(o.group)}"
                                             for o in objects))}
-    with ProcessPoolExecutor(WORKERS, initializer=_init_worker, initargs=(table,)) as pool:
+    with ProcessPoolExecutor(WORKERS, initializer=_init_worker, initargs=(table, out)) as pool:
         for split, todo in items.items():
-            tasks = [(split, n, item, f"images/{split}/{n:06d}.jpg")
+            tasks = [(split, n, item, picture_path(split, n, item))
                      for n, item in enumerate(todo)]
+            remove_stale(out / "images" / split, {Path(t[3]).name for t in tasks})
             drawn = list(tqdm(pool.map(draw, tasks, chunksize=32), total=len(tasks),
                               desc=f"draw {split}", unit=" pictures"))
             metas = [m for m in drawn if m is not None]
