@@ -109,13 +109,16 @@ def test_pictures_are_drawn_on_varied_backgrounds(tmp_path: Path):
     rng = random.Random(0)
     kinds = {backgrounds(rng).getcolors(1 << 17) is not None for _ in range(20)}
     assert kinds  # plain colours, gradients and textures all produce 256x256 RGB
-    single = draw_single(star, backgrounds(random.Random(1)), random.Random(1))
+    single, spot = draw_single(star, backgrounds(random.Random(1)), random.Random(1))
     assert single.size == (256, 256)
     pixels = np.asarray(single)
-    red = int(((pixels[..., 0] > 200) & (pixels[..., 1] < 60) & (pixels[..., 2] < 60)).sum())
-    assert red > 500  # the object is on the picture, scaled up
+    is_red = (pixels[..., 0] > 200) & (pixels[..., 1] < 60) & (pixels[..., 2] < 60)
+    assert int(is_red.sum()) > 500  # the object is on the picture, scaled up
+    x0, y0, x1, y1 = (round(v * 256) for v in spot.box)  # and its box says where
+    assert is_red[y0:y1, x0:x1].sum() >= 0.95 * is_red.sum() > 0.4 * (x1 - x0) * (y1 - y0)
     scene, spots = draw_scene([star, star], backgrounds(random.Random(2)), random.Random(2))
     assert len(spots) == 2 and spots[0].centre != spots[1].centre
+    assert all(s.box is not None and s.box[0] < s.box[2] for s in spots)
 
 
 def test_openmoji_needs_npm_or_says_why(tmp_path: Path, monkeypatch):

@@ -117,12 +117,13 @@ def draw(task: tuple[str, int, dict, str]) -> dict | None:
             "photo": objects[0].photo if len(objects) == 1 else False}
     background = _WORKER["backgrounds"](rng)
     if item["kind"] == "single":
-        image = draw_single(pictures[0], background, rng)
-        meta["caption"] = objects[0].caption
+        image, spot = draw_single(pictures[0], background, rng)
+        meta["caption"], spots = objects[0].caption, [spot]
     else:
         image, spots = draw_scene(pictures, background, rng)
         meta["caption"] = scene_caption([o.phrase for o in objects],
                                         [s.centre for s in spots], [s.scale for s in spots])
+    meta["boxes"] = [list(s.box) for s in spots]  # where each object is drawn
     target = _WORKER["out"] / path
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)

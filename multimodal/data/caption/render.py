@@ -72,10 +72,13 @@ class Backgrounds:
 class Placed:
     centre: tuple[float, float]  # in [0, 1] image coordinates
     scale: float  # the object's longer side / the canvas side
+    box: tuple[float, float, float, float] | None = None  # drawn: x0, y0, x1, y1 in [0, 1]
 
 
 def _paste(canvas: Image.Image, obj: Image.Image, scale: float, centre: tuple[float, float],
-           angle: float) -> Image.Image:
+           angle: float) -> tuple[float, float, float, float]:
+    """Draw `obj` on `canvas`; returns the box its opaque pixels cover (for attention
+    targets), clipped to the canvas."""
     side = max(8, int(scale * CANVAS))
     obj = obj.copy()
     obj.thumbnail((side, side), Image.Resampling.LANCZOS)
@@ -88,14 +91,18 @@ def _paste(canvas: Image.Image, obj: Image.Image, scale: float, centre: tuple[fl
     x = int(centre[0] * CANVAS - obj.width / 2)
     y = int(centre[1] * CANVAS - obj.height / 2)
     canvas.paste(obj, (x, y), obj)
-    return canvas
+    bx0, by0, bx1, by1 = obj.getchannel("A").getbbox() or (0, 0, obj.width, obj.height)
+    return tuple(round(min(max(v / CANVAS, 0.0), 1.0), 4)
+                 for v in (x + bx0, y + by0, x + bx1, y + by1))
 
 
-def draw_single(obj: Image.Image, background: Image.Image, rng: random.Random) -> Image.Image:
+def draw_single(obj: Image.Image, background: Image.Image,
+                rng: random.Random) -> tuple[Image.Image, Placed]:
     scale = rng.uniform(0.45, 0.9)
     margin = scale / 2
     centre = (rng.uniform(margin, 1 - margin), rng.uniform(margin, 1 - margin))
-    return _paste(background, obj, scale, centre, rng.uniform(-15, 15))
+    box = _paste(background, obj, scale, centre, rng.uniform(-15, 15))
+    return background, Placed(centre, scale, box)
 
 
 def _layout(count: int, rng: random.Random) -> list[Placed]:
@@ -118,5 +125,5 @@ def draw_scene(objects: list[Image.Image], background: Image.Image,
                rng: random.Random) -> tuple[Image.Image, list[Placed]]:
     spots = _layout(len(objects), rng)
     for obj, spot in zip(objects, spots, strict=True):
-        _paste(background, obj, spot.scale, spot.centre, rng.uniform(-10, 10))
+        spot.box = _paste(background, obj, spot.scale, spot.centre, rng.uniform(-10, 10))
     return background, spots
