@@ -5,7 +5,10 @@
 - retrieval: the caption of the training picture whose pooled Lite0 features are nearest.
 
 Scores: BLEU-1..4 (sacreBLEU, lowercased), CIDEr-D (the COCO scorer, pycocoevalcap) and the
-object-name hit rate (does the caption name the object? each object of a scene counts)."""
+object-name hit rate (does the caption name the object? each object of a scene counts).
+For ours also where it looked: the share of caption words whose strongest attention cell
+lies on an object (the renderer's boxes), next to the share of cells the objects cover (what
+looking anywhere would score)."""
 
 from __future__ import annotations
 
@@ -73,6 +76,37 @@ def caption_scores(hypotheses: list[str], rows: list[dict]) -> dict:
     return scores
 
 
+def _cell_centres(grid: tuple[int, int]) -> np.ndarray:
+    rows, cols = grid
+    ys, xs = np.meshgrid((np.arange(rows) + 0.5) / rows, (np.arange(cols) + 0.5) / cols,
+                         indexing="ij")
+    return np.stack([xs.ravel(), ys.ravel()], 1)  # [cells, (x, y)] in [0, 1]
+
+
+def _on_objects(centres: np.ndarray, boxes: list[list[float]]) -> np.ndarray:
+    inside = np.zeros(len(centres), dtype=bool)
+    for x0, y0, x1, y1 in boxes:
+        inside |= ((centres[:, 0] >= x0) & (centres[:, 0] <= x1)
+                   & (centres[:, 1] >= y0) & (centres[:, 1] <= y1))
+    return inside
+
+
+def looks_at_objects(predictions: list, rows: list[dict]) -> dict | None:
+    """{'looks': % of words whose attention peak is on an object, 'cover': % of cells on
+    an object}, over the pictures whose objects' boxes are known (None if none are)."""
+    hits, words, cover = 0, 0, []
+    for pred, row in zip(predictions, rows, strict=True):
+        if not row.get("boxes") or pred.grid is None or not len(pred.attention):
+            continue
+        inside = _on_objects(_cell_centres(pred.grid), row["boxes"])
+        hits += int(inside[pred.attention.argmax(1)].sum())
+        words += len(pred.attention)
+        cover.append(inside.mean())
+    if not cover:
+        return None
+    return {"looks": 100 * hits / words, "cover": 100 * float(np.mean(cover))}
+
+
 class Lite0Baselines:
     """Both baselines read the ImageNet Lite0 trunk's pooled features of a picture."""
 
@@ -125,13 +159,14 @@ def caption_table(pipe: Pipeline, beam: int | None = None, batch_size: int = 32,
         if limit:
             rows = rows[:: max(1, len(rows) // limit)][:limit]
         paths = [r["path"] for r in rows]
-        ours = [p.text for p in pipe.predict(paths, beam=beam, batch_size=batch_size)]
+        predictions = pipe.predict(paths, beam=beam, batch_size=batch_size)
         pooled = baselines.pooled(paths)
-        systems = {"ours": ours, "template": baselines.template(pooled),
+        systems = {"ours": [p.text for p in predictions], "template": baselines.template(pooled),
                    "retrieval": baselines.retrieval(pooled)}
         for system, hyps in systems.items():
+            looks = looks_at_objects(predictions, rows) if system == "ours" else None
             table.append({"set": title, "pictures": len(rows), "system": system,
-                          **caption_scores(hyps, rows),
+                          **caption_scores(hyps, rows), **(looks or {}),
                           "examples": [[Path(p).name, h]
                                        for p, h in zip(paths, hyps, strict=True)][:3]})
     return table
@@ -140,10 +175,12 @@ def caption_table(pipe: Pipeline, beam: int | None = None, batch_size: int = 32,
 def format_table(table: list[dict]) -> str:
     return markdown_table(
         ["held-out set", "pictures", "system", "BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4",
-         "CIDEr-D", "names the object"],
+         "CIDEr-D", "names the object", "looks at an object (cells on one)"],
         [[r["set"], str(r["pictures"]), r["system"]]
          + [f"{r[k]:.1f}" for k in ("bleu1", "bleu2", "bleu3", "bleu4", "cider")]
-         + [f"{r['name_hit']:.0f}%"] for r in table])
+         + [f"{r['name_hit']:.0f}%",
+            f"{r['looks']:.0f}% ({r['cover']:.0f}%)" if "looks" in r else "–"]
+         for r in table])
 
 
 def run(pipe: Pipeline, args) -> int:

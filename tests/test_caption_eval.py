@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from multimodal import caption_eval
-from multimodal.caption_eval import caption_scores, caption_table, format_table
+from multimodal.caption_eval import caption_scores, caption_table, format_table, looks_at_objects
 from multimodal.pipeline import load
 
 pytest.importorskip("pycocoevalcap")
@@ -43,7 +43,8 @@ def tiny_corpus(tmp_path, monkeypatch):
             Image.new("RGB", (96, 96), colours[colour]).save(path)
             lines.append(json.dumps({"path": str(path.relative_to(folder)), "kind": "single",
                                      "caption": f"A {colour} square.", "names": ["square"],
-                                     "photo": colour == "red"}))
+                                     "photo": colour == "red",
+                                     "boxes": [[0.0, 0.0, 0.5, 1.0]]}))
         (folder / f"{split}.jsonl").write_text("\n".join(lines) + "\n")
         (folder / f"{split}.tsv").write_text("".join(
             f"images/{split}/{i}.jpg\tA {colour} square.\n" for i, colour in enumerate(items)))
@@ -67,6 +68,23 @@ def test_table_puts_three_systems_on_the_same_pictures(tiny_corpus, untrained_bu
     # The nearest training picture of the red test square is the red training square.
     assert dict(retrieval["examples"])["1.jpg"] == "A red square."
     assert "| held-out scenes | 1 | retrieval |" in format_table(table)
+    ours = [r for r in table if r["system"] == "ours"]
+    assert all(0 <= r["looks"] <= 100 and r["cover"] == pytest.approx(50) for r in ours)
+    assert all("looks" not in r for r in table if r["system"] != "ours")
+
+
+def test_looking_at_an_object_is_the_attention_peak_inside_its_box():
+    import numpy as np
+
+    def pred(peaks):  # a 2x2 grid; one word per peak cell
+        attention = np.full((len(peaks), 4), 0.1, dtype=np.float32)
+        attention[np.arange(len(peaks)), peaks] = 0.7
+        return SimpleNamespace(grid=(2, 2), attention=attention)
+
+    left = {"boxes": [[0.0, 0.0, 0.5, 1.0]]}  # cells 0 and 2 (row-major)
+    assert looks_at_objects([pred([0, 2, 2])], [left]) == {"looks": 100.0, "cover": 50.0}
+    assert looks_at_objects([pred([1, 3]), pred([0, 0])], [left, left])["looks"] == 50.0
+    assert looks_at_objects([pred([0])], [{"boxes": []}]) is None  # no boxes known
 
 
 def test_card_reports_scores_and_keeps_them_in_the_config(tiny_corpus, untrained_bundles,
