@@ -129,12 +129,12 @@ def cmd_data(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from .data.readers import read_examples
+    from .data.readers import read_examples, with_regions
     from .devices import pick_device
     from .recipe import train_task
     from .train import TrainConfig
 
-    train = read_examples(args.train, args.format)
+    train = with_regions(read_examples(args.train, args.format), args.train)
     dev = read_examples(args.dev, args.format) if args.dev else []
     dev = dev[:: max(1, len(dev) // args.dev_limit)][: args.dev_limit]  # spread over the file
     cfg = TrainConfig(steps=args.steps, batch_size=args.batch_size, grad_accum=args.grad_accum,
@@ -247,8 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="weight of a joint CTC loss on the encoder, 0 to 1 (default: 0.5 for "
                         "transcribe, off otherwise)")
     p.add_argument("--guided-attention", type=float, metavar="W",
-                   help="weight of a loss that keeps attention near the diagonal (default: "
-                        "1.0 for transcribe, off otherwise)")
+                   help="weight of a loss that keeps attention near the diagonal (speech, "
+                        "text) or on the objects' boxes (pictures, from the manifest's .jsonl "
+                        "sidecar); default 1.0 for transcribe and caption, off for translate")
     p.add_argument("--init-encoder", type=Path, metavar="WEIGHTS",
                    help="start the encoder (and CTC head) from a bundle folder, .safetensors "
                         "file or run checkpoint.pt; the decoder starts afresh")

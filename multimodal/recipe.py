@@ -27,8 +27,11 @@ from .train import ExampleDataset, TrainConfig, Trainer
 
 # Sensible starting points per task; every value can be overridden from the command line.
 DEFAULTS = {
+    # Caption words should look at the objects they name (where the corpus knows the boxes):
+    # without a prior the decoder read the grid's corners, off the objects.
     "caption": {"encoder": "efficientnet_lite0", "encoder_args": {"d_model": 256},
-                "vocab": 4000, "search": {"beam": 3, "max_len_a": 0.0, "max_len_b": 30}},
+                "vocab": 4000, "guided_attention": 1.0,
+                "search": {"beam": 3, "max_len_a": 0.0, "max_len_b": 30}},
     # Speech needs location-aware attention and a diagonal prior (guided attention): with
     # content alone the decoder settled on the one frame that summarises the utterance.
     "transcribe": {"encoder": "cnn_bilstm", "encoder_args": {"d_model": 384},
@@ -127,6 +130,11 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
     run_dir.mkdir(parents=True, exist_ok=True)
     if cfg.guided_attention is None:  # the task's default, as for the CTC weight
         cfg = replace(cfg, guided_attention=DEFAULTS[task].get("guided_attention", 0.0))
+    # A picture's prior is where its objects are; pictures without boxes have none.
+    has_regions = any(e.regions for e in train)
+    if TASKS[task] == "image" and not has_regions and cfg.guided_attention:
+        print("guided attention left off: the training pictures have no object boxes")
+        cfg = replace(cfg, guided_attention=0.0)
     total = len(train)
     train = [e for e in train if len(e.target) <= MAX_TRAIN_CHARS
              and (TASKS[task] != "text" or len(e.source) <= MAX_TRAIN_CHARS)]
@@ -152,13 +160,14 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
         config_path.write_text(json.dumps(config, indent=2))
     prepare = Preprocessor(TASKS[task], config["preprocessing"], tokenizers.get("source"))
     sources, lengths = [e.source for e in train], [_input_size(task, e) for e in train]
+    regions = [e.regions for e in train] if has_regions else None
     if TASKS[task] == "image" and frozen_trunk(model.encoder):
         # The trunk never changes: run it once per picture, then train on its cached maps.
         features = grid_features(model.encoder.to(device), config["encoder"]["name"], prepare,
                                  sources, device)
         sources, lengths, prepare = list(range(len(sources))), None, GridFeatures(features)
     dataset = ExampleDataset(sources, [e.target for e in train], prepare, tokenizers["target"],
-                             lengths)
+                             lengths, regions)
 
     def evaluate(m: EncoderDecoder) -> float:
         pipe = Pipeline(m, config, tokenizers, device)

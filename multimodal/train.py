@@ -22,7 +22,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from tqdm import tqdm
 
 from .devices import autocast
-from .losses import guided_attention_loss
+from .losses import guided_attention_loss, off_regions
 from .model import EncoderDecoder
 from .preprocess import Preprocessor, pad_batch
 from .tokenizer import PAD_ID, Tokenizer
@@ -39,7 +39,7 @@ class TrainConfig:
     final_lr_ratio: float = 0.05  # cosine decay ends at lr * this
     clip: float = 1.0
     label_smoothing: float = 0.1
-    guided_attention: float | None = None  # diagonal attention prior (None: the task's)
+    guided_attention: float | None = None  # attention prior's weight (None: the task's)
     log_every: int = 50
     checkpoint_every: int = 500
     eval_every: int = 500
@@ -50,25 +50,38 @@ class TrainConfig:
 
 
 class ExampleDataset(Dataset):
-    """(raw input, target text) pairs -> (input tensor, target ids with BOS/EOS)."""
+    """(raw input, target text) pairs -> (input tensor, target ids with BOS/EOS, regions).
+
+    `regions`, optional: per example the boxes (x0, y0, x1, y1 in [0, 1]) of what its target
+    talks about, where the picture shows it (the guided-attention prior of images)."""
 
     def __init__(self, sources: list, targets: list[str], prepare: Preprocessor,
-                 target_tokenizer: Tokenizer, lengths: list[int] | None = None):
+                 target_tokenizer: Tokenizer, lengths: list[int] | None = None,
+                 regions: list | None = None):
         self.sources, self.targets = sources, targets
         self.prepare, self.tokenizer = prepare, target_tokenizer
         self.lengths = lengths  # optional size of each input, used to batch similar lengths
+        self.regions = regions
 
     def __len__(self) -> int:
         return len(self.sources)
 
     def __getitem__(self, i):
         ids = self.tokenizer.encode(self.targets[i], add_bos=True, add_eos=True)
-        return self.prepare(self.sources[i]), torch.tensor(ids, dtype=torch.long)
+        regions = None if self.regions is None else self.regions[i]
+        return self.prepare(self.sources[i]), torch.tensor(ids, dtype=torch.long), regions
 
     def collate(self, items):
-        inputs, lengths = self.prepare.collate([x for x, _ in items])
-        targets, _ = pad_batch([y for _, y in items], PAD_ID)
-        return inputs, lengths, targets
+        inputs, lengths = self.prepare.collate([x for x, _, _ in items])
+        targets, _ = pad_batch([y for _, y, _ in items], PAD_ID)
+        if self.regions is None:
+            return inputs, lengths, targets, None
+        most = max(1, *(len(r) for *_, r in items))
+        boxes = torch.zeros(len(items), most, 4)  # all-zero rows: padding
+        for row, (*_, r) in enumerate(items):
+            if len(r):
+                boxes[row, :len(r)] = torch.tensor(r, dtype=torch.float32).view(-1, 4)
+        return inputs, lengths, targets, boxes
 
 
 class ResumableBatchSampler(Sampler):
@@ -200,7 +213,7 @@ class Trainer:
             yield from loader
             epoch, skip = epoch + 1, 0
 
-    def _loss(self, inputs, lengths, targets, tokens_in_step: int) -> torch.Tensor:
+    def _loss(self, inputs, lengths, targets, regions, tokens_in_step: int) -> torch.Tensor:
         """Summed token loss over the whole accumulated step's token count, so that
         accumulating k batches is the same as one batch k times as big."""
         inputs, targets = inputs.to(self.device), targets.to(self.device)
@@ -213,8 +226,11 @@ class Trainer:
                 w = self.model.ctc_weight
                 loss = (1 - w) * loss + w * self.model.ctc_loss(enc, targets)
             if self.cfg.guided_attention:
+                weights = self.model.decoder.attention_weights
+                penalty = (None if regions is None
+                           else off_regions(regions.to(self.device), weights.shape[-1]))
                 loss = loss + self.cfg.guided_attention * guided_attention_loss(
-                    self.model.decoder.attention_weights, targets[:, 1:] != PAD_ID, enc.mask)
+                    weights, targets[:, 1:] != PAD_ID, enc.mask, penalty=penalty)
         return loss / tokens_in_step
 
     def _evaluate(self) -> bool:
@@ -251,7 +267,7 @@ class Trainer:
             self.optimizer.zero_grad(set_to_none=True)
             step_batches = [next(batches) for _ in range(cfg.grad_accum)]
             self.batches_seen += cfg.grad_accum
-            tokens = sum(int((targets[:, 1:] != PAD_ID).sum()) for *_, targets in step_batches)
+            tokens = sum(int((batch[2][:, 1:] != PAD_ID).sum()) for batch in step_batches)
             total = 0.0
             for batch in step_batches:
                 loss = self._loss(*batch, tokens)

@@ -33,11 +33,17 @@ def text_config(source: Tokenizer, target: Tokenizer, **decoder) -> dict:
             "search": {"beam": 3, "max_len_a": 1.5, "max_len_b": 10}}
 
 
-def fit(model, sources, targets, prepare, target_tok, run_dir, steps, lr=1e-2, **cfg):
-    dataset = ExampleDataset(sources, targets, prepare, target_tok)
+def fit(model, sources, targets, prepare, target_tok, run_dir, steps, lr=1e-2, regions=None,
+        **cfg):
+    dataset = ExampleDataset(sources, targets, prepare, target_tok, regions=regions)
     config = TrainConfig(steps=steps, batch_size=len(sources), lr=lr, warmup=10,
                          label_smoothing=0.0, checkpoint_every=10_000, progress=False, **cfg)
     return Trainer(model, dataset, run_dir, config, torch.device("cpu")).fit()
+
+
+# Where draw_shapes draws each shape: x0, y0, x1, y1 as shares of the 96-pixel side.
+SHAPE_BOXES = [(20 / 96, 20 / 96, 76 / 96, 76 / 96), (4 / 96, 30 / 96, 40 / 96, 66 / 96),
+               (10 / 96, 10 / 96, 86 / 96, 86 / 96), (0.0, 20 / 96, 1.0, 75 / 96)]
 
 
 def draw_shapes(folder) -> list[str]:

@@ -6,6 +6,7 @@ from helpers import (
     CAPTIONS,
     ENGLISH,
     FRENCH,
+    SHAPE_BOXES,
     TRANSCRIPTS,
     draw_shapes,
     fit,
@@ -49,6 +50,34 @@ def test_image_cnn_overfits(tmp_path):
     fit(model, images, CAPTIONS, Preprocessor("image", config["preprocessing"]), target,
         tmp_path / "run", 120, lr=3e-3)
     assert _decode("caption", model, config, {"target": target}, images) == CAPTIONS
+
+
+def test_caption_attention_learns_to_look_at_the_drawn_objects(tmp_path):
+    """The region prior: with it, the words' attention sits on the shapes' boxes."""
+    from multimodal.losses import off_regions
+
+    images = draw_shapes(tmp_path)
+    target = Tokenizer.train(CAPTIONS, 40)
+    config = {"task": "caption",
+              "encoder": {"name": "efficientnet_lite0", "args": {"d_model": 64}},
+              "decoder": tiny_decoder(len(target)),
+              "preprocessing": {"image_size": 96, "mean": [0.5] * 3, "std": [0.5] * 3},
+              "search": {"max_len_b": 40}}
+    on_objects = {}
+    for weight in (0.0, 1.0):
+        torch.manual_seed(0)
+        model = build_model(config)
+        fit(model, images, CAPTIONS, Preprocessor("image", config["preprocessing"]), target,
+            tmp_path / f"run{weight}", 120, lr=3e-3, regions=[[b] for b in SHAPE_BOXES],
+            guided_attention=weight)
+        pipe = Pipeline(model.eval(), config, {"target": target}, torch.device("cpu"))
+        predictions = pipe.predict(images, beam=1)
+        assert [p.text for p in predictions] == CAPTIONS
+        mass = [float((torch.from_numpy(p.attention)
+                       * (1 - off_regions(torch.tensor([[box]]), p.attention.shape[1]))).sum(1)
+                      .mean()) for p, box in zip(predictions, SHAPE_BOXES, strict=True)]
+        on_objects[weight] = sum(mass) / len(mass)
+    assert on_objects[1.0] > 0.9 and on_objects[1.0] > on_objects[0.0] + 0.1, on_objects
 
 
 def test_audio_cnn_bilstm_overfits(tmp_path):

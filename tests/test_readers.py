@@ -15,6 +15,7 @@ from multimodal.data import (
     read_manifest,
     read_sentence_pairs,
 )
+from multimodal.data.readers import with_regions
 from multimodal.errors import InputError
 
 DATA = Path(__file__).parent / "fixtures" / "data"
@@ -73,6 +74,20 @@ def test_manifest_absolute_paths_and_bom(tmp_path):
     manifest = tmp_path / "m.tsv"
     manifest.write_text(f"\ufeffaudio\ttext\n{HELLO}\thi\n", encoding="utf-8")
     assert read_manifest(manifest) == [Example(HELLO, "hi", "alice")]
+
+
+def test_a_jsonl_sidecar_gives_pictures_their_object_boxes(tmp_path):
+    red, blue = DATA / "coco" / "red.png", DATA / "coco" / "blue.png"
+    manifest = tmp_path / "train.tsv"
+    manifest.write_text(f"{red}\tA red square.\n{blue}\tA blue square.\n")
+    examples = read_manifest(manifest)
+    assert with_regions(examples, manifest) == examples  # no sidecar: nothing changes
+    (tmp_path / "train.jsonl").write_text(
+        json.dumps({"path": str(red), "boxes": [[0.1, 0.2, 0.5, 0.6]]}) + "\n"
+        + json.dumps({"path": str(blue), "kind": "single"}) + "\n")
+    boxed = with_regions(examples, manifest)
+    assert boxed[0].regions == ((0.1, 0.2, 0.5, 0.6),) and boxed[1].regions == ()
+    assert [e.target for e in boxed] == [e.target for e in examples]
 
 
 def test_librispeech():

@@ -112,3 +112,17 @@ def test_best_weights_of_a_speech_model_are_kept(tmp_path):
     best = {k: v.clone() for k, v in model.state_dict().items()}
     trainer.fit()  # step 4 scores worse: the step-2 weights come back
     assert all(torch.equal(best[k], v) for k, v in model.state_dict().items())
+
+
+def test_batches_carry_each_pictures_boxes_padded_with_zeros():
+    source, target = Tokenizer.train(FRENCH, 60), Tokenizer.train(ENGLISH, 60)
+    boxes = [(), ((0.1, 0.1, 0.5, 0.5), (0.5, 0.5, 0.9, 0.9))]
+    data = ExampleDataset(FRENCH[:2], ENGLISH[:2], Preprocessor("text", {}, source), target,
+                          regions=boxes)
+    *_, regions = data.collate([data[0], data[1]])
+    assert regions.shape == (2, 2, 4)
+    assert regions[0].abs().sum() == 0
+    assert regions[1, 1].tolist() == pytest.approx([0.5, 0.5, 0.9, 0.9])
+    plain = ExampleDataset(FRENCH[:2], ENGLISH[:2], Preprocessor("text", {}, source), target)
+    *_, none = plain.collate([plain[0]])
+    assert none is None

@@ -11,7 +11,7 @@ import io
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import InputError
@@ -25,6 +25,7 @@ class Example:
     source: str  # an absolute file path (image/audio) or a source sentence (translate)
     target: str  # the text to produce (caption / transcript / English translation)
     group: str = ""  # the source document it came from, so held-out splits can be made by source
+    regions: tuple = ()  # an image's boxes (x0, y0, x1, y1 in [0, 1]) of what the text names
 
 
 # --- shared helpers -------------------------------------------------------------------------
@@ -151,6 +152,21 @@ def read_manifest(path) -> list[Example]:
             raise InputError(f"{where}: file not found: {file}")
         examples.append(Example(str(file), text, file.parent.name))
     return _nonempty(examples, path, "manifest entries")
+
+
+def with_regions(examples: list[Example], manifest) -> list[Example]:
+    """Where a manifest has a `.jsonl` beside it whose rows give each picture's object
+    `boxes` (the caption corpus does), the examples get them as their regions."""
+    sidecar = Path(manifest).with_suffix(".jsonl")
+    if Path(manifest).suffix.lower() not in (".tsv", ".csv") or not sidecar.exists():
+        return examples
+    boxes = {}
+    for line in _read_text(sidecar).splitlines():
+        row = json.loads(line) if line.strip() else {}
+        if row.get("path") and row.get("boxes"):
+            boxes[str(_abspath(sidecar.parent, row["path"]))] = tuple(
+                tuple(float(v) for v in box) for box in row["boxes"])
+    return [replace(e, regions=boxes.get(e.source, ())) for e in examples]
 
 
 # --- LibriSpeech ----------------------------------------------------------------------------
