@@ -1,5 +1,5 @@
 """The caption bundle's model card: data, training, held-out scores next to both baselines,
-other encoders trained on the same corpus, the app's example stamps, and known limits."""
+other encoders, the app's example stamps, and known limits."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ def headline(table: list[dict]) -> dict:
     return {f"{SHORT[r['set']]} {name}": round(r[key], 1) for r in table
             if r["system"] == "ours"
             for name, key in (("BLEU-4", "bleu4"), ("CIDEr-D", "cider"),
-                              ("names the object %", "name_hit"))}
+                              ("names the object %", "name_hit"),
+                                              ("looks at an object %", "looks"))
+            if key in r}
 
 
 def _counts() -> str:
@@ -49,10 +51,22 @@ def _other_encoders(bundle: Path) -> list[str]:
             config.get("metadata", {}).get("training", {})
         scores = ", ".join(f"{k} {v}" for k, v in metrics.items() if k != "dev_score")
         rows.append(f"- `{Path(path).name}`: encoder `{config['encoder']['name']}` "
-                    f"({json.dumps(config['encoder']['args'])}), {training.get('steps', '?')} "
-                    f"steps in {training.get('seconds', 0) / 60:.0f} min on "
+                    f"({json.dumps(config['encoder']['args'])}), "
+                    f"{training.get('examples', 0):,} training pictures, "
+                    f"{training.get('steps', '?')} steps in "
+                    f"{training.get('seconds', 0) / 60:.0f} min on "
                     f"{training.get('hardware', '?')}: {scores or 'not evaluated yet'}")
     return rows or ["- none trained yet"]
+
+
+def _guidance(training: dict) -> list[str]:
+    weight = training.get("guided_attention")
+    if not weight:
+        return []
+    return ["", f"Guided attention (weight {weight}): attention that falls off the boxes the "
+            "objects were drawn in costs, as off-diagonal attention does for speech. Without it "
+            "the words' attention peaked on the grid's corners, off the objects, so the maps "
+            "showed nothing."]
 
 
 def write_card(pipe: Pipeline, table: list[dict], bundle: Path) -> None:
@@ -84,22 +98,24 @@ def write_card(pipe: Pipeline, table: list[dict], bundle: Path) -> None:
         "angles and places on wallpapers (Debian gnome/mate backgrounds), plain colours, "
         "gradients and textures, and in scenes of two or three objects whose captions say "
         "where things are and which is bigger. 15% of the objects (by hash; one emoji's two "
-        "drawings count as one object) are held out: they appear in no training picture, "
-        "alone or in a scene.", "", _counts(), "",
+        "drawings, or all drawings with one openclipart title, count as one object) are held "
+        "out: they appear in no training picture, alone or in a scene.", "", _counts(), "",
         "## Training", "",
         f"{training.get('steps', '?')} steps of {training.get('batch_size', '?')} pictures in "
         f"{training.get('seconds', 0) / 60:.0f} minutes on {training.get('hardware', '?')}; "
         f"best dev BLEU (greedy) {meta['metrics'].get('dev_score')}. A frozen trunk's feature "
         "maps are computed once and cached, so training runs only the projection and the "
-        "decoder.", "",
+        "decoder.", *_guidance(training), "",
         "## Held-out scores (real beam decoding)", "",
         format_table(table), "",
         "Template: \"A photo of a {top-1 ImageNet label}.\" from the same Lite0 weights. "
         "Retrieval: the caption of the training picture whose pooled Lite0 features are "
         "nearest (cosine). \"Names the object\": the caption contains a word that identifies "
         "the object (its name without colours, sizes and generic words such as 'face'); in a "
-        "scene each object counts.", "",
-        "## Other encoders trained on the same corpus", "", *_other_encoders(bundle), "",
+        "scene each object counts. \"Looks at an object\": the share of caption words whose "
+        "strongest attention cell lies in a box where the corpus drew an object; in brackets "
+        "the share of cells the objects cover, which is what looking anywhere would score.", "",
+        "## Other encoders", "", *_other_encoders(bundle), "",
         "## The app's example stamps (held-out objects)", "",
         *examples_table(pipe, ".png", "picture", "human sentence"), "",
         "## Known limits", "",

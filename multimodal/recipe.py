@@ -182,6 +182,7 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
         "training": {"data": data_name, "examples": len(train), "dev_examples": len(dev),
                      "steps": result.steps, "seconds": round(result.seconds),
                      "hardware": describe(device), "batch_size": cfg.batch_size,
+                     "guided_attention": cfg.guided_attention,
                      "stopped_early": result.stopped_early},
         "metrics": {} if result.best_score is None else {"dev_score": round(result.best_score, 2)},
         "parameters": model.num_parameters(),
