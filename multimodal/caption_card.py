@@ -22,7 +22,7 @@ def headline(table: list[dict]) -> dict:
             if r["system"] == "ours"
             for name, key in (("BLEU-4", "bleu4"), ("CIDEr-D", "cider"),
                               ("names the object %", "name_hit"),
-                                              ("looks at an object %", "looks"))
+                              ("looks at an object %", "looks"))
             if key in r}
 
 
