@@ -69,6 +69,18 @@ def _guidance(training: dict) -> list[str]:
             "showed nothing."]
 
 
+def _attention_limit(table: list[dict]) -> list[str]:
+    """Say so where the words look at the objects no more often than looking anywhere."""
+    blind = [r for r in table if r["system"] == "ours" and "looks" in r
+             and r["looks"] <= r["cover"]]
+    if not blind:
+        return []
+    return ["- Its attention maps do not point at the objects: its words look at one less "
+            "often than looking anywhere would (" + "; ".join(
+                f"{r['set']}: {r['looks']:.0f}% against {r['cover']:.0f}%" for r in blind)
+            + "). Read the app's heatmaps as no pointer at all."]
+
+
 def write_card(pipe: Pipeline, table: list[dict], bundle: Path) -> None:
     config_path = bundle / CONFIG_NAME
     config = json.loads(config_path.read_text())
@@ -101,11 +113,13 @@ def write_card(pipe: Pipeline, table: list[dict], bundle: Path) -> None:
         "drawings, or all drawings with one openclipart title, count as one object) are held "
         "out: they appear in no training picture, alone or in a scene.", "", _counts(), "",
         "## Training", "",
-        f"{training.get('steps', '?')} steps of {training.get('batch_size', '?')} pictures in "
+        f"{training.get('steps', '?')} steps of {training.get('batch_size', '?')} pictures "
+        f"(from {training.get('examples', 0):,} training pictures) in "
         f"{training.get('seconds', 0) / 60:.0f} minutes on {training.get('hardware', '?')}; "
         f"best dev BLEU (greedy) {meta['metrics'].get('dev_score')}. A frozen trunk's feature "
         "maps are computed once and cached, so training runs only the projection and the "
-        "decoder.", *_guidance(training), "",
+        "decoder.", *_guidance(training),
+        *(["", training["notes"]] if training.get("notes") else []), "",
         "## Held-out scores (real beam decoding)", "",
         format_table(table), "",
         "Template: \"A photo of a {top-1 ImageNet label}.\" from the same Lite0 weights. "
@@ -124,5 +138,5 @@ def write_card(pipe: Pipeline, table: list[dict], bundle: Path) -> None:
         "- A held-out object's name can only be said if its words occur in other training "
         "captions: it cannot name a kind of thing it never saw named.",
         "- Scenes are two or three separate objects; the positions it can say are left, "
-        "right, above and below, and sizes are only small or big."]
+        "right, above and below, and sizes are only small or big.", *_attention_limit(table)]
     (bundle / CARD_NAME).write_text("\n".join(lines) + "\n", encoding="utf-8")

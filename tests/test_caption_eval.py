@@ -102,6 +102,11 @@ def test_card_reports_scores_and_keeps_them_in_the_config(tiny_corpus, untrained
     assert "| held-out scenes | 1 | template |" in card and "examples/koala.png" in card
     metrics = json.loads((bundle / "config.json").read_text())["metadata"]["metrics"]
     assert "single CIDEr-D" in metrics and "scenes names the object %" in metrics
+    assert "single looks at an object %" in metrics
+    # The card says so when the words look at the objects no more than looking anywhere.
+    ours = [r for r in table if r["system"] == "ours"]
+    blind = any(r["looks"] <= r["cover"] for r in ours)
+    assert ("attention maps do not point at the objects" in card) == blind
 
 
 def test_missing_corpus_says_how_to_build_it(tmp_path, monkeypatch, untrained_bundles):
@@ -131,3 +136,12 @@ def test_bench_times_every_setting_with_the_encoder_share(tiny_corpus, untrained
     assert [(r["beam"], r["batch"]) for r in rows] == [(1, 1), (1, 2), (2, 1), (2, 2)]
     assert all(r["captions_per_second"] > 0 and r["encoder_share"] > 0 for r in rows)
     assert "encoder share" in capsys.readouterr().out
+
+
+def test_card_warns_only_when_the_words_do_not_look_at_the_objects():
+    from multimodal.caption_card import _attention_limit
+
+    row = {"set": "held-out single objects", "system": "ours", "cover": 40.0}
+    assert _attention_limit([{**row, "looks": 95.0}]) == []
+    [warning] = _attention_limit([{**row, "looks": 2.0}, {**row, "system": "template"}])
+    assert "do not point at the objects" in warning and "2% against 40%" in warning
