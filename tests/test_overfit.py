@@ -36,16 +36,20 @@ def test_text_encoder_overfits(tmp_path):
                    FRENCH) == ENGLISH
 
 
+def lite0_config(target: Tokenizer) -> dict:
+    """The pretrained Lite0 trunk stays frozen, as in the shipped captioner."""
+    return {"task": "caption",
+            "encoder": {"name": "efficientnet_lite0", "args": {"d_model": 64}},
+            "decoder": tiny_decoder(len(target)),
+            "preprocessing": {"image_size": 96, "mean": [0.5] * 3, "std": [0.5] * 3},
+            "search": {"max_len_b": 40}}
+
+
 def test_image_cnn_overfits(tmp_path):
     torch.manual_seed(0)
     images = draw_shapes(tmp_path)
     target = Tokenizer.train(CAPTIONS, 40)
-    # The pretrained Lite0 trunk stays frozen, as in the shipped captioner.
-    config = {"task": "caption",
-              "encoder": {"name": "efficientnet_lite0", "args": {"d_model": 64}},
-              "decoder": tiny_decoder(len(target)),
-              "preprocessing": {"image_size": 96, "mean": [0.5] * 3, "std": [0.5] * 3},
-              "search": {"max_len_b": 40}}
+    config = lite0_config(target)
     model = build_model(config)
     fit(model, images, CAPTIONS, Preprocessor("image", config["preprocessing"]), target,
         tmp_path / "run", 120, lr=3e-3)
@@ -58,11 +62,7 @@ def test_caption_attention_learns_to_look_at_the_drawn_objects(tmp_path):
 
     images = draw_shapes(tmp_path)
     target = Tokenizer.train(CAPTIONS, 40)
-    config = {"task": "caption",
-              "encoder": {"name": "efficientnet_lite0", "args": {"d_model": 64}},
-              "decoder": tiny_decoder(len(target)),
-              "preprocessing": {"image_size": 96, "mean": [0.5] * 3, "std": [0.5] * 3},
-              "search": {"max_len_b": 40}}
+    config = lite0_config(target)
     on_objects = {}
     for weight in (0.0, 1.0):
         torch.manual_seed(0)
