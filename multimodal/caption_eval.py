@@ -29,6 +29,7 @@ from .data.readers import read_manifest
 from .encoders.efficientnet_lite import LITE0_IMAGE_SIZE, LITE0_MEAN, LITE0_STD, efficientnet_lite0
 from .errors import MultimodalError
 from .features import grid_features
+from .losses import off_regions
 from .pipeline import Pipeline
 from .preprocess import Preprocessor
 from .tables import markdown_table
@@ -76,29 +77,16 @@ def caption_scores(hypotheses: list[str], rows: list[dict]) -> dict:
     return scores
 
 
-def _cell_centres(grid: tuple[int, int]) -> np.ndarray:
-    rows, cols = grid
-    ys, xs = np.meshgrid((np.arange(rows) + 0.5) / rows, (np.arange(cols) + 0.5) / cols,
-                         indexing="ij")
-    return np.stack([xs.ravel(), ys.ravel()], 1)  # [cells, (x, y)] in [0, 1]
-
-
-def _on_objects(centres: np.ndarray, boxes: list[list[float]]) -> np.ndarray:
-    inside = np.zeros(len(centres), dtype=bool)
-    for x0, y0, x1, y1 in boxes:
-        inside |= ((centres[:, 0] >= x0) & (centres[:, 0] <= x1)
-                   & (centres[:, 1] >= y0) & (centres[:, 1] <= y1))
-    return inside
-
-
 def looks_at_objects(predictions: list, rows: list[dict]) -> dict | None:
     """{'looks': % of words whose attention peak is on an object, 'cover': % of cells on
     an object}, over the pictures whose objects' boxes are known (None if none are)."""
     hits, words, cover = 0, 0, []
     for pred, row in zip(predictions, rows, strict=True):
-        if not row.get("boxes") or pred.grid is None or not len(pred.attention):
+        if not row.get("boxes") or not len(pred.attention):
             continue
-        inside = _on_objects(_cell_centres(pred.grid), row["boxes"])
+        # the cells the training prior would leave free are the cells on an object
+        off = off_regions(torch.tensor([row["boxes"]]), pred.attention.shape[1])[0]
+        inside = (off == 0).numpy()
         hits += int(inside[pred.attention.argmax(1)].sum())
         words += len(pred.attention)
         cover.append(inside.mean())
