@@ -14,9 +14,10 @@ MAX_SEGMENT_SECONDS = 20.0  # audio decoded in one piece; a bundle may set its o
 
 
 def pad_batch(seqs: list[torch.Tensor], pad_value=0) -> tuple[torch.Tensor, torch.Tensor]:
-    """Right-pad 1-D tensors to one [B, T] tensor; also return their lengths."""
+    """Right-pad tensors [T, ...] along their first dimension to one [B, T, ...] tensor;
+    also return their lengths."""
     lengths = torch.tensor([len(s) for s in seqs])
-    out = seqs[0].new_full((len(seqs), int(lengths.max())), pad_value)
+    out = seqs[0].new_full((len(seqs), int(lengths.max()), *seqs[0].shape[1:]), pad_value)
     for i, s in enumerate(seqs):
         out[i, : len(s)] = s
     return out, lengths

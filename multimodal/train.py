@@ -76,11 +76,8 @@ class ExampleDataset(Dataset):
         targets, _ = pad_batch([y for _, y, _ in items], PAD_ID)
         if self.regions is None:
             return inputs, lengths, targets, None
-        most = max(1, *(len(r) for *_, r in items))
-        boxes = torch.zeros(len(items), most, 4)  # all-zero rows: padding
-        for row, (*_, r) in enumerate(items):
-            if len(r):
-                boxes[row, :len(r)] = torch.tensor(r, dtype=torch.float32).view(-1, 4)
+        boxes, _ = pad_batch([torch.tensor(r, dtype=torch.float32).view(-1, 4)
+                              for *_, r in items], 0.0)  # all-zero rows: padding
         return inputs, lengths, targets, boxes
 
 

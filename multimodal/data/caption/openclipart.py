@@ -47,6 +47,7 @@ def _metadata(svg: Path) -> tuple[str, set[str]]:
 def clean_title(title: str, context: set[str]) -> str | None:
     """A title -> an English object name, or None. `context`: words of the drawing's
     folders, file name and keywords; one of the name's words must be among them."""
+    stems = {w.rstrip("s") for w in context}
     for part in re.split(r"\s+-\s+|\s{2,}|[:(),/]", title.lower()):
         part = re.sub(r"[_-]+", " ", part)
         words = [w for w in re.sub(r"\s*\d+\s*$", "", part).split() if w not in FILLER]
@@ -54,7 +55,6 @@ def clean_title(title: str, context: set[str]) -> str | None:
             continue
         if not all(w in english_words() or w.rstrip("s") in english_words() for w in words):
             continue
-        stems = {w.rstrip("s") for w in context}
         if any(w.rstrip("s") in stems for w in words if len(w) > 2):
             return " ".join(words)
     return None
