@@ -177,14 +177,19 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
     trainer = Trainer(model, dataset, run_dir, cfg, device, evaluate if dev else None)
     trainer.resume()
     result = trainer.fit(time_limit=time_limit)
+    best_score = result.best_score
+    if result.averaged_score is not None:  # the weights are the average of the best few
+        best_score = result.averaged_score
     config["metadata"] = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "training": {"data": data_name, "examples": len(train), "dev_examples": len(dev),
                      "steps": result.steps, "seconds": round(result.seconds),
                      "hardware": describe(device), "batch_size": cfg.batch_size,
                      "guided_attention": cfg.guided_attention,
-                     "stopped_early": result.stopped_early},
-        "metrics": {} if result.best_score is None else {"dev_score": round(result.best_score, 2)},
+                     "stopped_early": result.stopped_early,
+                     **({"averaged_snapshots": cfg.average}
+                        if result.averaged_score is not None else {})},
+        "metrics": {} if best_score is None else {"dev_score": round(best_score, 2)},
         "parameters": model.num_parameters(),
     }
     model.cpu()

@@ -25,6 +25,7 @@ from .devices import autocast
 from .losses import guided_attention_loss, off_regions
 from .model import EncoderDecoder
 from .preprocess import Preprocessor, pad_batch
+from .snapshots import SnapshotKeeper, plain_state
 from .tokenizer import PAD_ID, Tokenizer
 
 
@@ -44,6 +45,7 @@ class TrainConfig:
     checkpoint_every: int = 500
     eval_every: int = 500
     patience: int = 0  # stop after this many evaluations without a better dev score (0: never)
+    average: int = 0  # keep the N best dev snapshots; use their mean when it scores better
     seed: int = 0
     num_workers: int = 0
     progress: bool = True
@@ -135,11 +137,13 @@ class TrainResult:
     seconds: float
     best_score: float | None
     stopped_early: bool
+    averaged_score: float | None = None  # dev score of the averaged snapshots, when used
 
 
 class Trainer:
     """Train `model` on `dataset`; files go to `run_dir` (checkpoint.pt, best.safetensors,
-    log.jsonl). `evaluate(model) -> score` (higher is better) drives early stopping."""
+    log.jsonl, snapshots/). `evaluate(model) -> score` (higher is better) drives early stopping
+    and picks the weights a run ends with: the best, or the average of the best few."""
 
     def __init__(self, model: EncoderDecoder, dataset: ExampleDataset, run_dir: str | Path,
                  cfg: TrainConfig, device: torch.device,
@@ -162,6 +166,7 @@ class Trainer:
                                              dataset.lengths)
         self.step, self.batches_seen, self.best, self.bad_evals = 0, 0, None, 0
         self.elapsed = 0.0
+        self.snapshots = SnapshotKeeper(self.run_dir / "snapshots", cfg.average)
 
     @property
     def checkpoint_path(self) -> Path:
@@ -238,13 +243,11 @@ class Trainer:
         improved = self.best is None or score > self.best
         if improved:
             self.best, self.bad_evals = score, 0
-            # Plain copies: safetensors refuses views of larger storages (torchaudio's mel
-            # window is one), and tied weights are simply written twice.
-            save_file({k: v.detach().clone().contiguous()
-                       for k, v in self.model.state_dict().items()},
-                      str(self.run_dir / "best.safetensors"))
+            save_file(plain_state(self.model), str(self.run_dir / "best.safetensors"))
         else:
             self.bad_evals += 1
+        if self.cfg.average > 1:
+            self.snapshots.offer(self.model, self.step, score)
         self.log(step=self.step, dev_score=score, best=self.best)
         return bool(self.cfg.patience) and self.bad_evals >= self.cfg.patience
 
@@ -293,5 +296,25 @@ class Trainer:
         best_path = self.run_dir / "best.safetensors"
         if self.evaluate and best_path.exists():
             self.model.load_state_dict(load_file(str(best_path), device=str(self.device)))
+        score = self._try_average() if self.evaluate and self.cfg.average > 1 else None
         self.model.eval()
-        return TrainResult(self.step, self.elapsed, self.best, stopped)
+        return TrainResult(self.step, self.elapsed, self.best, stopped, score)
+
+    def _try_average(self) -> float | None:
+        """Swap in the mean of the best snapshots when its dev score beats the best single
+        one; its score, or None where the best single weights stay."""
+        averaged = self.snapshots.average(str(self.device))
+        if averaged is None:
+            return None
+        best = {k: v.clone() for k, v in self.model.state_dict().items()}
+        self.model.load_state_dict(averaged)
+        self.model.eval()
+        score = float(self.evaluate(self.model))
+        used = score > self.best
+        self.log(step=self.step, averaged=len(self.snapshots.scores()), dev_score=score,
+                 used=used)
+        if not used:
+            self.model.load_state_dict(best)
+            return None
+        save_file(plain_state(self.model), str(self.run_dir / "averaged.safetensors"))
+        return score
