@@ -124,8 +124,10 @@ class Lite0Baselines:
         training a frozen-Lite0 captioner fills (computed and cached here otherwise)."""
         if self.memory is None:
             train = read_manifest(corpus_dir() / "train.tsv")
-            grids = grid_features(SimpleNamespace(trunk=self.net.features), "efficientnet_lite0",
-                                  self.prepare, [e.source for e in train], self.device)
+            trunk = self.net.features
+            grids = grid_features(SimpleNamespace(trunk=trunk, cut=len(trunk)),
+                                  "efficientnet_lite0", self.prepare,
+                                  [e.source for e in train], self.device)
             feats = np.concatenate([np.asarray(grids[s:s + 512], dtype=np.float32).mean((2, 3))
                                     for s in range(0, len(grids), 512)])
             feats /= np.linalg.norm(feats, axis=1, keepdims=True)

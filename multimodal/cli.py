@@ -140,7 +140,8 @@ def cmd_train(args) -> int:
     cfg = TrainConfig(steps=args.steps, batch_size=args.batch_size, grad_accum=args.grad_accum,
                       lr=args.lr, warmup=args.warmup, eval_every=args.eval_every,
                       checkpoint_every=args.checkpoint_every, patience=args.patience,
-                      average=args.average, label_smoothing=args.label_smoothing, seed=args.seed,
+                      average=args.average, trunk_lr_scale=args.trunk_lr_scale,
+                      label_smoothing=args.label_smoothing, seed=args.seed,
                       guided_attention=args.guided_attention,
                       num_workers=args.workers)
     run_dir = args.run_dir or Path("runs") / Path(args.out).name
@@ -269,6 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--average", type=int, default=0, metavar="N",
                    help="keep the N best dev snapshots and end with their average when it "
                         "scores better on dev than the best one (0: off)")
+    p.add_argument("--trunk-lr-scale", type=float, default=1.0, metavar="X",
+                   help="learning rate of a pretrained CNN trunk's fine-tuned blocks "
+                        "(--encoder-arg trainable_blocks=N) relative to the rest, e.g. 0.1")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=0, help="data loader processes")
     p.add_argument("--precision", choices=("fp32", "fp16", "int8"), default="fp32",

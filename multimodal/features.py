@@ -1,8 +1,11 @@
-"""Cached feature maps of a frozen CNN trunk, so training a captioner on CPU runs the trunk
-once per picture instead of once per picture per epoch.
+"""Cached feature maps of a CNN trunk's frozen part, so training a captioner on CPU runs it
+once per picture instead of once per picture per epoch. With the trunk's last blocks
+fine-tuned, the cache holds the maps that enter them (7x7 for Lite0's last two blocks), and
+only those blocks run in training: fine-tuning costs little more than a frozen trunk.
 
 The cache is an fp16 array [pictures, channels, h, w] in cache/features/, named by the
-trunk and the exact picture list; an interrupted extraction resumes where it stopped."""
+trunk, where it is cut, and the exact picture list; an interrupted extraction resumes where
+it stopped."""
 
 from __future__ import annotations
 
@@ -18,9 +21,9 @@ from .encoders.image import CPU_CHUNK
 from .preprocess import Preprocessor
 
 
-def frozen_trunk(encoder) -> bool:
-    """True for an image encoder whose trunk does not train (its features never change)."""
-    return getattr(encoder, "frozen", False) and not getattr(encoder, "trainable", True)
+def has_frozen_part(encoder) -> bool:
+    """True for an image encoder whose trunk begins with layers that do not train."""
+    return getattr(encoder, "cut", 0) > 0
 
 
 class GridFeatures:
@@ -44,14 +47,17 @@ def _cache_name(encoder_name: str, settings: dict, paths: list[str]) -> str:
 @torch.no_grad()
 def grid_features(encoder, encoder_name: str, prepare: Preprocessor, paths: list[str],
                   device: torch.device, batch_size: int = 32) -> np.ndarray:
-    """The trunk's [C, h, w] map of every picture, computed once and memory-mapped."""
+    """The [C, h, w] map of every picture where the trunk's frozen part (`encoder.trunk`
+    up to `encoder.cut`) ends, computed once and memory-mapped."""
     folder = cache_dir() / "features"
     folder.mkdir(parents=True, exist_ok=True)
-    name = _cache_name(encoder_name, prepare.settings, paths)
+    whole = encoder.cut == len(encoder.trunk)
+    name = _cache_name(encoder_name if whole else f"{encoder_name}-upto{encoder.cut}",
+                       prepare.settings, paths)
     data, progress = folder / f"{name}.npy", folder / f"{name}.progress.json"
     if data.exists() and not progress.exists():  # finished earlier
         return np.load(data, mmap_mode="r")
-    trunk = encoder.trunk.eval()
+    trunk = encoder.trunk[:encoder.cut].eval()
     size = prepare.settings["image_size"]
     shape = (len(paths), *trunk(torch.zeros(1, 3, size, size, device=device)).shape[1:])
     done = json.loads(progress.read_text())["done"] if progress.exists() else 0

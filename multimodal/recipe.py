@@ -17,7 +17,7 @@ from .data.readers import Example
 from .devices import describe
 from .encoders import get_encoder_class
 from .errors import MultimodalError
-from .features import GridFeatures, frozen_trunk, grid_features
+from .features import GridFeatures, grid_features, has_frozen_part
 from .metrics import dev_score
 from .model import EncoderDecoder, build_model
 from .pipeline import Pipeline
@@ -161,8 +161,8 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
     prepare = Preprocessor(TASKS[task], config["preprocessing"], tokenizers.get("source"))
     sources, lengths = [e.source for e in train], [_input_size(task, e) for e in train]
     regions = [e.regions for e in train] if has_regions else None
-    if TASKS[task] == "image" and frozen_trunk(model.encoder):
-        # The trunk never changes: run it once per picture, then train on its cached maps.
+    if TASKS[task] == "image" and has_frozen_part(model.encoder):
+        # The frozen part never changes: run it once per picture, then train on its maps.
         features = grid_features(model.encoder.to(device), config["encoder"]["name"], prepare,
                                  sources, device)
         sources, lengths, prepare = list(range(len(sources))), None, GridFeatures(features)

@@ -46,6 +46,7 @@ class TrainConfig:
     eval_every: int = 500
     patience: int = 0  # stop after this many evaluations without a better dev score (0: never)
     average: int = 0  # keep the N best dev snapshots; use their mean when it scores better
+    trunk_lr_scale: float = 1.0  # learning rate of a CNN trunk's fine-tuned blocks, relative
     seed: int = 0
     num_workers: int = 0
     progress: bool = True
@@ -152,12 +153,7 @@ class Trainer:
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.evaluate = evaluate
-        params = [p for p in model.parameters() if p.requires_grad]
-        decay = [p for p in params if p.dim() > 1]
-        no_decay = [p for p in params if p.dim() <= 1]
-        self.optimizer = torch.optim.AdamW(
-            [{"params": decay, "weight_decay": cfg.weight_decay},
-             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
+        self.optimizer = torch.optim.AdamW(self._param_groups(model, cfg), lr=cfg.lr)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lambda s: lr_factor(s, cfg))
         self.loss_fn = torch.nn.CrossEntropyLoss(ignore_index=PAD_ID, reduction="sum",
@@ -167,6 +163,24 @@ class Trainer:
         self.step, self.batches_seen, self.best, self.bad_evals = 0, 0, None, 0
         self.elapsed = 0.0
         self.snapshots = SnapshotKeeper(self.run_dir / "snapshots", cfg.average)
+
+    @staticmethod
+    def _param_groups(model: EncoderDecoder, cfg: TrainConfig) -> list[dict]:
+        """Weight decay on matrices only; a pretrained CNN trunk's fine-tuned blocks may
+        learn at `trunk_lr_scale` times the rate, so that they adapt without forgetting."""
+        trunk = getattr(model.encoder, "trunk", None)
+        in_trunk = ({id(p) for p in trunk.parameters()}
+                    if trunk is not None and cfg.trunk_lr_scale != 1 else set())
+        params = [p for p in model.parameters() if p.requires_grad]
+        groups = []
+        for lr, part in ((cfg.lr, [p for p in params if id(p) not in in_trunk]),
+                         (cfg.lr * cfg.trunk_lr_scale, [p for p in params if id(p) in in_trunk])):
+            if part or not groups:
+                groups += [{"params": [p for p in part if p.dim() > 1], "lr": lr,
+                            "weight_decay": cfg.weight_decay},
+                           {"params": [p for p in part if p.dim() <= 1], "lr": lr,
+                            "weight_decay": 0.0}]
+        return groups
 
     @property
     def checkpoint_path(self) -> Path:

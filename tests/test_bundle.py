@@ -7,6 +7,7 @@ import shutil
 import pytest
 import torch
 from helpers import CAPTIONS, ENGLISH, FRENCH, tiny_decoder
+from safetensors.torch import load_file
 
 import multimodal
 from multimodal.bundle import WEIGHTS_NAME, load_bundle, save_bundle
@@ -58,6 +59,27 @@ def test_frozen_pretrained_backbone_is_not_stored(tmp_path):
     options = SearchOptions(beam=2, max_len_b=6)
     a, b = model.generate(images, None, options), loaded.generate(images, None, options)
     assert [h[0].tokens for h in a] == [h[0].tokens for h in b]
+
+
+def test_fine_tuned_blocks_are_stored_and_the_rest_comes_from_the_package(tmp_path):
+    target = Tokenizer.train(CAPTIONS, 30)
+    config = {"task": "caption", "encoder": {"name": "efficientnet_lite0",
+                                             "args": {"d_model": 32, "trainable_blocks": 2}},
+              "decoder": tiny_decoder(len(target)),
+              "preprocessing": {"image_size": 64, "mean": [0.5] * 3, "std": [0.5] * 3}}
+    model = build_model(config).eval()
+    with torch.no_grad():  # as if fine-tuned: the package's values are gone
+        for block in model.encoder.trainable:
+            for p in block.parameters():
+                p.add_(0.01 * torch.randn_like(p))
+    path = save_bundle(tmp_path / "cap", model, config, {"target": target})
+    stored = load_file(str(path / WEIGHTS_NAME))
+    trunk_keys = {k.split(".")[2] for k in stored if k.startswith("encoder.trunk.")}
+    assert trunk_keys == {"17", "18"}  # blocks 14 and 15, nothing else of the trunk
+    loaded, _, _ = load_bundle(path)
+    restored = loaded.state_dict()
+    for name, tensor in model.state_dict().items():
+        assert torch.equal(tensor, restored[name]), name
 
 
 def test_missing_and_foreign_bundles(text_bundle, tmp_path):

@@ -9,7 +9,7 @@ import torch
 from PIL import Image
 
 from multimodal.encoders import build_encoder
-from multimodal.features import GridFeatures, frozen_trunk, grid_features
+from multimodal.features import GridFeatures, grid_features, has_frozen_part
 from multimodal.preprocess import Preprocessor
 
 
@@ -33,7 +33,7 @@ def _encoder():
 
 def test_cached_maps_equal_the_trunk_and_feed_the_encoder(pictures):
     encoder, prepare = _encoder()
-    assert frozen_trunk(encoder)
+    assert has_frozen_part(encoder)
     cached = grid_features(encoder, "resnet18", prepare, pictures, torch.device("cpu"),
                            batch_size=2)
     images = torch.stack([prepare(p) for p in pictures])
@@ -61,6 +61,24 @@ def test_a_second_call_reads_the_cache(pictures, monkeypatch):
 
 
 def test_a_trainable_trunk_is_never_cached():
-    assert not frozen_trunk(build_encoder("resnet18", d_model=16, freeze=False))
-    assert not frozen_trunk(build_encoder("resnet18", d_model=16, freeze=True,
-                                          trainable_blocks=1))
+    assert not has_frozen_part(build_encoder("resnet18", d_model=16, freeze=False))
+
+
+def test_fine_tuning_caches_the_maps_that_enter_the_tuned_blocks(pictures):
+    """resnet18 with layer4 fine-tuned: the cache holds layer3's maps, the encoder runs
+    layer4 over them, and gradients reach layer4 as they would from the pictures."""
+    _, prepare = _encoder()
+    torch.manual_seed(0)
+    encoder = build_encoder("resnet18", d_model=16, freeze=True, trainable_blocks=1).eval()
+    assert has_frozen_part(encoder)
+    cached = grid_features(encoder, "resnet18", prepare, pictures, torch.device("cpu"))
+    whole, _ = _encoder()
+    full = grid_features(whole, "resnet18", prepare, pictures, torch.device("cpu"))
+    assert cached.shape[1] == 256 and full.shape[1] == 512  # a cache of its own
+    images = torch.stack([prepare(p) for p in pictures])
+    maps = GridFeatures(cached).collate([GridFeatures(cached)(i) for i in range(3)])[0]
+    from_cache = encoder(maps).memory
+    from_pictures = encoder(images).memory
+    torch.testing.assert_close(from_cache, from_pictures, rtol=1e-2, atol=1e-2)
+    from_cache.sum().backward()
+    assert all(p.grad is not None for p in encoder.trainable[0].parameters())

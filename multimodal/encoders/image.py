@@ -37,6 +37,12 @@ class CNNEncoder(Encoder):
         self.channels = channels
         self.frozen = freeze
         self.trainable = [b for b in (blocks[-trainable_blocks:] if trainable_blocks else [])]
+        # Where the frozen part of the trunk ends: nothing before the first fine-tuned block
+        # ever changes, so training caches its output (multimodal.features) and runs only
+        # the rest. 0 when the whole trunk trains.
+        first_tuned = [i for i, m in enumerate(self.trunk) if self.trainable
+                       and m is self.trainable[0]]
+        self.cut = (first_tuned[0] if first_tuned else len(self.trunk)) if freeze else 0
         if freeze:
             self.trunk.requires_grad_(False)
             for block in self.trainable:
@@ -55,10 +61,10 @@ class CNNEncoder(Encoder):
         return {"image_size": self.image_size, "mean": list(self.mean), "std": list(self.std)}
 
     def forward(self, images: torch.Tensor, lengths: torch.Tensor | None = None) -> EncoderOutput:
-        """Pictures [B, 3, H, W], or the trunk's own maps [B, C, h, w] cached in training
-        (multimodal.features), which skip the trunk."""
-        if images.shape[1] == self.channels:
-            return self.encode_grid(images)
+        """Pictures [B, 3, H, W], or in training the frozen part's maps [B, C, h, w], cached
+        (multimodal.features), which only the trunk's fine-tuned end still runs over."""
+        if images.shape[1] != 3:
+            return self.encode_grid(self.trunk[self.cut:](images))
         images = images.contiguous(memory_format=torch.channels_last)
         if images.device.type == "cpu" and not torch.is_grad_enabled():
             # On CPU, chunks of 8 keep activations in cache: big batches are slower per image.
@@ -129,8 +135,15 @@ class Lite0Encoder(CNNEncoder):
                          trainable_blocks, list(net.blocks))
 
     def external_state_prefixes(self) -> tuple[str, ...]:
-        return ("trunk.",) if self.pretrained and self.frozen and not self.trainable else ()
+        """The frozen trunk modules: everything but the fine-tuned blocks."""
+        if not (self.pretrained and self.frozen):
+            return ()
+        return tuple(f"trunk.{i}." for i, module in enumerate(self.trunk)
+                     if not any(module is block for block in self.trainable))
 
     def load_external_state(self) -> None:
-        if self.external_state_prefixes():
-            self.trunk.load_state_dict(efficientnet_lite0(pretrained=True).features.state_dict())
+        prefixes = self.external_state_prefixes()
+        if prefixes:
+            package = efficientnet_lite0(pretrained=True).features.state_dict()
+            frozen = {k: v for k, v in package.items() if f"trunk.{k}".startswith(prefixes)}
+            self.trunk.load_state_dict(frozen, strict=False)  # the fine-tuned blocks stay
