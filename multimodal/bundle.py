@@ -46,13 +46,16 @@ INT8_SCALE = ".int8_scale"  # suffix of the per-row scales of an int8-stored mat
 
 
 def _store(name: str, tensor: torch.Tensor, precision: str) -> dict[str, torch.Tensor]:
-    """One tensor as stored: fp16 halves floats; int8 also keeps big matrices as int8 rows
-    with an fp16 scale each (symmetric, absmax), about a quarter of fp32."""
+    """One tensor as stored: fp16 halves floats; int8 also keeps big matrices (and 1x1
+    convolutions, which are matrices too) as int8 rows with an fp16 scale each (symmetric,
+    absmax), about a quarter of fp32."""
     if not tensor.is_floating_point() or precision == "fp32":
         return {name: tensor}
-    if precision == "int8" and tensor.dim() == 2 and tensor.numel() >= 4096:
-        scale = (tensor.abs().amax(1, keepdim=True) / 127).clamp(min=1e-8)
-        q = torch.round(tensor / scale).clamp(-127, 127).to(torch.int8)
+    matrix = tensor.dim() == 2 or (tensor.dim() == 4 and tensor.shape[2:] == (1, 1))
+    if precision == "int8" and matrix and tensor.numel() >= 4096:
+        rows = tensor.flatten(1)
+        scale = (rows.abs().amax(1, keepdim=True) / 127).clamp(min=1e-8)
+        q = torch.round(rows / scale).clamp(-127, 127).to(torch.int8).view_as(tensor)
         return {name: q, name + INT8_SCALE: scale.squeeze(1).half()}
     return {name: tensor.half()}
 
@@ -64,7 +67,9 @@ def _restore(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         if name.endswith(INT8_SCALE):
             continue
         scale = state.get(name + INT8_SCALE)
-        out[name] = tensor if scale is None else tensor.float() * scale.float().unsqueeze(1)
+        if scale is not None:  # one scale per row (per output channel of a 1x1 conv)
+            tensor = tensor.float() * scale.float().view(-1, *[1] * (tensor.dim() - 1))
+        out[name] = tensor
     return out
 
 

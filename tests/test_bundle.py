@@ -80,6 +80,17 @@ def test_fine_tuned_blocks_are_stored_and_the_rest_comes_from_the_package(tmp_pa
     restored = loaded.state_dict()
     for name, tensor in model.state_dict().items():
         assert torch.equal(tensor, restored[name]), name
+    # int8: the tuned blocks' 1x1 convolutions are stored as int8 rows, one scale per
+    # output channel, and come back within half a step; the rest stays fp16.
+    small = save_bundle(tmp_path / "int8", model, config, {"target": target}, precision="int8")
+    stored = load_file(str(small / WEIGHTS_NAME))
+    pointwise = "encoder.trunk.17._expand_conv.weight"
+    assert stored[pointwise].dtype == torch.int8 and stored[pointwise].dim() == 4
+    assert stored["encoder.trunk.17._depthwise_conv.weight"].dtype == torch.float16
+    restored = load_bundle(small)[0].state_dict()
+    original = model.state_dict()[pointwise]
+    step = original.flatten(1).abs().amax(1).view(-1, 1, 1, 1) / 127
+    assert ((restored[pointwise] - original).abs() <= step * 0.51 + 1e-4).all()
 
 
 def test_missing_and_foreign_bundles(text_bundle, tmp_path):
