@@ -320,14 +320,14 @@ class Trainer:
         averaged = self.snapshots.average(str(self.device))
         if averaged is None:
             return None
-        best = {k: v.clone() for k, v in self.model.state_dict().items()}
         self.model.load_state_dict(averaged)
         self.model.eval()
         score = float(self.evaluate(self.model))
         used = score > self.best
         self.log(step=self.step, averaged=len(self.snapshots.scores()), dev_score=score,
                  used=used)
-        if not used:
+        if not used:  # back to the best single weights, which are on disk
+            best = load_file(str(self.run_dir / "best.safetensors"), device=str(self.device))
             self.model.load_state_dict(best)
             return None
         save_file(plain_state(self.model), str(self.run_dir / "averaged.safetensors"))

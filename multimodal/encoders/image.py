@@ -40,9 +40,8 @@ class CNNEncoder(Encoder):
         # Where the frozen part of the trunk ends: nothing before the first fine-tuned block
         # ever changes, so training caches its output (multimodal.features) and runs only
         # the rest. 0 when the whole trunk trains.
-        first_tuned = [i for i, m in enumerate(self.trunk) if self.trainable
-                       and m is self.trainable[0]]
-        self.cut = (first_tuned[0] if first_tuned else len(self.trunk)) if freeze else 0
+        tuned_at = [i for i, m in enumerate(self.trunk) if any(m is b for b in self.trainable)]
+        self.cut = min(tuned_at, default=len(self.trunk)) if freeze else 0
         if freeze:
             self.trunk.requires_grad_(False)
             for block in self.trainable:
