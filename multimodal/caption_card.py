@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from .bundle import CARD_NAME, CONFIG_NAME, find_bundles
+from .caption_ceiling import format_ceiling
 from .caption_eval import format_table
 from .data.caption.build import corpus_dir
 from .pipeline import Pipeline
@@ -132,6 +133,11 @@ def write_card(pipe: Pipeline, table: list[dict], bundle: Path) -> None:
         "scene each object counts. \"Looks at an object\": the share of caption words whose "
         "strongest attention cell lies in a box where the corpus drew an object; in brackets "
         "the share of cells the objects cover, which is what looking anywhere would score.", "",
+        "How much naming is within reach at all: how often the same Lite0 weights' ImageNet "
+        "classifier names the object among its top labels (the visual knowledge the trunk "
+        "brings), and how often a word of the object's name occurs in some training caption "
+        "(a captioner cannot say a word it never read).", "",
+        format_ceiling(table), "",
         "## Other encoders", "", *_other_encoders(bundle), "",
         "## The app's example stamps (held-out objects)", "",
         *examples_table(pipe, ".png", "picture", "human sentence"), "",

@@ -23,6 +23,7 @@ import torch
 from sacrebleu.metrics import BLEU
 from torchvision.models import ResNet18_Weights
 
+from .caption_ceiling import caption_words, format_ceiling, imagenet_names, seen_in_training
 from .data.caption.build import corpus_dir
 from .data.caption.phrases import article_for, names_object
 from .data.readers import read_manifest
@@ -142,10 +143,11 @@ class Lite0Baselines:
 
 def caption_table(pipe: Pipeline, beam: int | None = None, batch_size: int = 32,
                   limit: int | None = None) -> list[dict]:
+    held_out = [(title, read_set(name, only)) for title, name, only in SETS]
     baselines = Lite0Baselines(pipe.device)
+    vocabulary = caption_words(baselines.train_memory()[1])
     table = []
-    for title, name, only in SETS:
-        rows = read_set(name, only)
+    for title, rows in held_out:
         if limit:
             rows = rows[:: max(1, len(rows) // limit)][:limit]
         paths = [r["path"] for r in rows]
@@ -153,10 +155,14 @@ def caption_table(pipe: Pipeline, beam: int | None = None, batch_size: int = 32,
         pooled = baselines.pooled(paths)
         systems = {"ours": [p.text for p in predictions], "template": baselines.template(pooled),
                    "retrieval": baselines.retrieval(pooled)}
+        # how much naming is reachable at all rides on the template's row (its classifier)
+        ceiling = {**imagenet_names(baselines.net, baselines.labels, pooled, rows),
+                   "seen": seen_in_training(rows, vocabulary)}
         for system, hyps in systems.items():
             looks = looks_at_objects(predictions, rows) if system == "ours" else None
             table.append({"set": title, "pictures": len(rows), "system": system,
                           **caption_scores(hyps, rows), **(looks or {}),
+                          **(ceiling if system == "template" else {}),
                           "examples": [[Path(p).name, h]
                                        for p, h in zip(paths, hyps, strict=True)][:3]})
     return table
@@ -176,7 +182,8 @@ def format_table(table: list[dict]) -> str:
 def run(pipe: Pipeline, args) -> int:
     """`evaluate --task caption`: the built corpus's held-out sets next to both baselines."""
     table = caption_table(pipe, beam=args.beam, batch_size=args.batch_size, limit=args.limit)
-    text = format_table(table)
+    text = format_table(table) + "\n\nHow much naming is within reach:\n\n" + \
+        format_ceiling(table)
     print(json.dumps(table, indent=2) if args.json else text)
     if args.card:
         from .caption_card import write_card

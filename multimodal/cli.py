@@ -1,4 +1,4 @@
-"""`python -m multimodal {models,predict,data,train,evaluate,bench}`.
+"""`python -m multimodal {models,predict,data,train,evaluate,tune,bench}`.
 
 User mistakes (a corrupt image, a missing file, a broken bundle) end with one line on
 stderr and a non-zero exit code, never a traceback."""
@@ -181,6 +181,18 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_tune(args) -> int:
+    from .data.readers import read_examples
+    from .pipeline import load
+    from .tune import run
+
+    pipe = load(args.weights or default_bundle("transcribe"), device=args.device)
+    dev = read_examples(args.dev, "auto")
+    if args.limit:
+        dev = dev[:: max(1, len(dev) // args.limit)][: args.limit]
+    return run(pipe, dev, args)
+
+
 def cmd_bench(args) -> int:
     if args.task:
         # A shipped bundle's speed next to its peer engine (multimodal/bench_<task>.py).
@@ -297,6 +309,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("tune", help="choose a speech bundle's joint CTC weight on dev clips")
+    p.add_argument("--dev", type=Path, required=True,
+                   help="the training run's dev manifest (never a test set)")
+    p.add_argument("--weights", help="bundle (default: the shipped transcribe bundle)")
+    p.add_argument("--limit", type=int, help="decode at most N clips, spread across the set")
+    p.add_argument("--beam", type=int, default=5)
+    p.add_argument("--ctc-weights", type=float, nargs="+", default=[0.0, 0.3, 0.5, 0.7])
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--write", action="store_true",
+                   help="keep the best weight in the bundle's config.json")
+    p.add_argument("--device")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_tune)
 
     p = sub.add_parser("bench", help="decoding throughput per encoder family")
     p.add_argument("--device", help="default: CUDA if present, else CPU")

@@ -71,6 +71,11 @@ def test_table_puts_three_systems_on_the_same_pictures(tiny_corpus, untrained_bu
     ours = [r for r in table if r["system"] == "ours"]
     assert all(0 <= r["looks"] <= 100 and r["cover"] == pytest.approx(50) for r in ours)
     assert all("looks" not in r for r in table if r["system"] != "ours")
+    # The naming ceiling rides on the template's rows: "square" is a training-caption word.
+    for r in table:
+        assert ("top10" in r) == (r["system"] == "template")
+    assert all(r["seen"] == 100 and r["top1"] <= r["top5"] <= r["top10"]
+               for r in table if r["system"] == "template")
 
 
 def test_looking_at_an_object_is_the_attention_peak_inside_its_box():
@@ -100,6 +105,7 @@ def test_card_reports_scores_and_keeps_them_in_the_config(tiny_corpus, untrained
     write_card(pipe, table, bundle)
     card = (bundle / "MODEL_CARD.md").read_text()
     assert "| held-out scenes | 1 | template |" in card and "examples/koala.png" in card
+    assert "a name word is in the training captions" in card
     metrics = json.loads((bundle / "config.json").read_text())["metadata"]["metrics"]
     assert "single CIDEr-D" in metrics and "scenes names the object %" in metrics
     assert "single looks at an object %" in metrics

@@ -1,0 +1,57 @@
+"""`tune`: the joint CTC weight is chosen on dev clips and, asked to, kept in the bundle."""
+
+from __future__ import annotations
+
+import json
+
+import torch
+from helpers import TRANSCRIPTS, tiny_decoder, write_sounds
+
+from multimodal.bundle import save_bundle
+from multimodal.cli import main
+from multimodal.model import build_model
+from multimodal.tokenizer import Tokenizer
+from multimodal.tune import best_weight
+
+
+def _ctc_bundle(folder):
+    torch.manual_seed(0)
+    target = Tokenizer.train(TRANSCRIPTS * 3, 30)
+    config = {"task": "transcribe", "ctc_weight": 0.5,
+              "encoder": {"name": "cnn_bilstm",
+                          "args": {"d_model": 32, "conv_channels": 8, "lstm_layers": 1}},
+              "decoder": tiny_decoder(len(target)), "preprocessing": {"sample_rate": 16000},
+              "search": {"beam": 2, "max_len_b": 5, "ctc_weight": 0.9}}
+    return save_bundle(folder / "transcribe-ctc", build_model(config).eval(), config,
+                       {"target": target})
+
+
+def test_best_weight_is_the_lowest_beam_wer_and_the_smaller_on_ties():
+    rows = [{"ctc_weight": None, "WER": 10.0}, {"ctc_weight": 0.0, "WER": 40.0},
+            {"ctc_weight": 0.3, "WER": 30.0}, {"ctc_weight": 0.5, "WER": 30.0}]
+    assert best_weight(rows) == 0.3  # greedy's 10 is no CTC weight to choose
+
+
+def test_tune_prints_every_setting_and_writes_the_best(tmp_path, capsys):
+    bundle = _ctc_bundle(tmp_path)
+    clips = write_sounds(tmp_path)
+    dev = tmp_path / "dev.tsv"
+    dev.write_text("".join(f"{c}\t{t}\n" for c, t in zip(clips, TRANSCRIPTS, strict=True)))
+    code = main(["tune", "--dev", str(dev), "--weights", str(bundle), "--beam", "2",
+                 "--ctc-weights", "0", "0.5", "--device", "cpu", "--json", "--write"])
+    assert code == 0
+    out = capsys.readouterr().out
+    rows = json.loads(out[: out.rindex("]") + 1])
+    assert [(r["beam"], r["ctc_weight"]) for r in rows] == [(1, None), (2, 0.0), (2, 0.5)]
+    assert all(r["items"] == 4 and r["WER"] >= 0 for r in rows)
+    kept = json.loads((bundle / "config.json").read_text())["search"]["ctc_weight"]
+    assert kept == best_weight(rows) and kept != 0.9  # the old setting was replaced
+
+
+def test_a_bundle_without_a_ctc_head_is_refused(tmp_path, untrained_bundles, capsys):
+    dev = tmp_path / "dev.tsv"
+    dev.write_text("".join(f"{c}\t{t}\n" for c, t in zip(write_sounds(tmp_path), TRANSCRIPTS,
+                                                          strict=True)))
+    code = main(["tune", "--dev", str(dev), "--weights", str(untrained_bundles["transcribe"]),
+                 "--device", "cpu"])
+    assert code == 1 and "no CTC head" in capsys.readouterr().err
