@@ -141,6 +141,7 @@ def cmd_train(args) -> int:
                       lr=args.lr, warmup=args.warmup, eval_every=args.eval_every,
                       checkpoint_every=args.checkpoint_every, patience=args.patience,
                       average=args.average, trunk_lr_scale=args.trunk_lr_scale,
+                      balance=args.balance,
                       label_smoothing=args.label_smoothing, seed=args.seed,
                       guided_attention=args.guided_attention,
                       num_workers=args.workers)
@@ -285,6 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trunk-lr-scale", type=float, default=1.0, metavar="X",
                    help="learning rate of a pretrained CNN trunk's fine-tuned blocks "
                         "(--encoder-arg trainable_blocks=N) relative to the rest, e.g. 0.1")
+    p.add_argument("--balance", type=float, default=1.0, metavar="T",
+                   help="sampling temperature over the training data's domains (a group's "
+                        "text up to its last ':', e.g. fr:ddtp): 1 keeps their sizes' shares, "
+                        "T > 1 draws each in proportion to size ** (1/T), e.g. 2")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=0, help="data loader processes")
     p.add_argument("--precision", choices=("fp32", "fp16", "int8"), default="fp32",

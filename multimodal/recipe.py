@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,7 +24,7 @@ from .model import EncoderDecoder, build_model
 from .pipeline import Pipeline
 from .preprocess import Preprocessor
 from .tokenizer import Tokenizer
-from .train import ExampleDataset, TrainConfig, Trainer
+from .train import ExampleDataset, TrainConfig, Trainer, domain_shares
 
 # Sensible starting points per task; every value can be overridden from the command line.
 DEFAULTS = {
@@ -99,6 +100,13 @@ def init_encoder(model: EncoderDecoder, path: str | Path) -> int:
     return len(taken)
 
 
+def domain_of(group: str) -> str:
+    """A group's kind of material, for `--balance`: its text up to the last ':'
+    ("fr:ddtp:xfce4-mailwatch-plugin" -> "fr:ddtp"); a group without one (a voice's folder)
+    is its own domain."""
+    return group.rsplit(":", 1)[0]
+
+
 def _input_size(task: str, example: Example) -> int:
     """A cheap size of each input, so batches hold similar lengths (less padding)."""
     if TASKS[task] == "text":
@@ -166,8 +174,15 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
         features = grid_features(model.encoder.to(device), config["encoder"]["name"], prepare,
                                  sources, device)
         sources, lengths, prepare = list(range(len(sources))), None, GridFeatures(features)
+    domains = None
+    if cfg.balance != 1:
+        domains = [domain_of(e.group) for e in train]
+        natural = Counter(domains)
+        print(f"sampling at temperature {cfg.balance}: " + ", ".join(
+            f"{d} {100 * natural[d] / len(domains):.1f}% -> {100 * share:.1f}%"
+            for d, share in domain_shares(domains, cfg.balance).items()))
     dataset = ExampleDataset(sources, [e.target for e in train], prepare, tokenizers["target"],
-                             lengths, regions)
+                             lengths, regions, domains)
 
     def evaluate(m: EncoderDecoder) -> float:
         pipe = Pipeline(m, config, tokenizers, device)

@@ -12,6 +12,7 @@ import json
 import math
 import random
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -47,6 +48,7 @@ class TrainConfig:
     patience: int = 0  # stop after this many evaluations without a better dev score (0: never)
     average: int = 0  # keep the N best dev snapshots; use their mean when it scores better
     trunk_lr_scale: float = 1.0  # learning rate of a CNN trunk's fine-tuned blocks, relative
+    balance: float = 1.0  # sampling temperature over the data's domains (1: natural shares)
     seed: int = 0
     num_workers: int = 0
     progress: bool = True
@@ -60,11 +62,12 @@ class ExampleDataset(Dataset):
 
     def __init__(self, sources: list, targets: list[str], prepare: Preprocessor,
                  target_tokenizer: Tokenizer, lengths: list[int] | None = None,
-                 regions: list | None = None):
+                 regions: list | None = None, domains: list[str] | None = None):
         self.sources, self.targets = sources, targets
         self.prepare, self.tokenizer = prepare, target_tokenizer
         self.lengths = lengths  # optional size of each input, used to batch similar lengths
         self.regions = regions
+        self.domains = domains  # optional kind of material of each example, for balancing
 
     def __len__(self) -> int:
         return len(self.sources)
@@ -84,19 +87,52 @@ class ExampleDataset(Dataset):
         return inputs, lengths, targets, boxes
 
 
+def domain_shares(domains: list[str], temperature: float) -> dict[str, float]:
+    """Each domain's share of the draws: proportional to its size ** (1 / temperature), as
+    multilingual translation samples its languages. 1 keeps the natural shares; higher
+    temperatures move towards equal shares, so small domains are seen more often."""
+    sizes = Counter(domains)
+    weights = {d: n ** (1 / temperature) for d, n in sorted(sizes.items())}
+    total = sum(weights.values())
+    return {d: w / total for d, w in weights.items()}
+
+
 class ResumableBatchSampler(Sampler):
     """Shuffled batches, a fixed order per (seed, epoch), so a run can restart mid-epoch.
 
     With known input lengths, each pool of 50 batches is sorted by length before cutting,
-    which keeps padding low, and the batches are then shuffled."""
+    which keeps padding low, and the batches are then shuffled. With `domains` and a
+    temperature above 1, an epoch still holds n examples, but drawn per domain by
+    `domain_shares` (a small domain's examples repeat, a large one's are subsampled)."""
 
-    def __init__(self, n: int, batch_size: int, seed: int, lengths: list[int] | None = None):
+    def __init__(self, n: int, batch_size: int, seed: int, lengths: list[int] | None = None,
+                 domains: list[str] | None = None, temperature: float = 1.0):
         self.n, self.batch_size, self.seed, self.lengths = n, batch_size, seed, lengths
+        self.by_domain: dict[str, list[int]] = {}
+        if domains is not None and temperature != 1:
+            for i, d in enumerate(domains):
+                self.by_domain.setdefault(d, []).append(i)
+            self.shares = domain_shares(domains, temperature)
         self.epoch, self.skip = 0, 0
+
+    def _draw(self, g: torch.Generator) -> list[int]:
+        """This epoch's n examples, each domain's count set by its share (largest remainder)."""
+        quotas = {d: self.n * share for d, share in self.shares.items()}
+        counts = {d: int(q) for d, q in quotas.items()}
+        short = self.n - sum(counts.values())
+        for d in sorted(quotas, key=lambda d: counts[d] - quotas[d])[:short]:
+            counts[d] += 1
+        drawn = []
+        for d, members in self.by_domain.items():
+            laps = -(-counts[d] // len(members))  # whole shuffled passes, then cut
+            drawn += [members[i] for _ in range(laps)
+                      for i in torch.randperm(len(members), generator=g).tolist()][: counts[d]]
+        return [drawn[i] for i in torch.randperm(len(drawn), generator=g).tolist()]
 
     def batches(self, epoch: int) -> list[list[int]]:
         g = torch.Generator().manual_seed(self.seed * 100_003 + epoch)
-        order = torch.randperm(self.n, generator=g).tolist()
+        order = (self._draw(g) if self.by_domain
+                 else torch.randperm(self.n, generator=g).tolist())
         if self.lengths is not None:
             pool = self.batch_size * 50
             order = [i for s in range(0, self.n, pool)
@@ -159,7 +195,7 @@ class Trainer:
         self.loss_fn = torch.nn.CrossEntropyLoss(ignore_index=PAD_ID, reduction="sum",
                                                  label_smoothing=cfg.label_smoothing)
         self.sampler = ResumableBatchSampler(len(dataset), cfg.batch_size, cfg.seed,
-                                             dataset.lengths)
+                                             dataset.lengths, dataset.domains, cfg.balance)
         self.step, self.batches_seen, self.best, self.bad_evals = 0, 0, None, 0
         self.elapsed = 0.0
         self.snapshots = SnapshotKeeper(self.run_dir / "snapshots", cfg.average)

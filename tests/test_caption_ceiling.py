@@ -6,8 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from multimodal.caption_ceiling import (caption_words, format_ceiling, imagenet_names,
-                                        seen_in_training)
+from multimodal.caption_ceiling import (
+    caption_words,
+    format_ceiling,
+    imagenet_names,
+    seen_in_training,
+)
 
 
 def test_a_name_is_reachable_only_through_words_the_captions_use():

@@ -118,3 +118,18 @@ def test_train_then_predict_through_the_cli(tmp_path, capsys):
                  str(pairs), "--json"]) == 0
     scores = json.loads(capsys.readouterr().out)
     assert scores["items"] == 5 and scores["BLEU"] == pytest.approx(100.0)
+
+
+def test_train_balances_the_domains_it_is_asked_to(tmp_path, capsys):
+    # The third column is the source document; its text up to the last ':' is the domain.
+    groups = ["fr:ui:a", "fr:ui:b", "fr:ui:c", "fr:ui:d", "fr:bible:John"]
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("".join(f"{f}\t{e}\t{g}\n"
+                             for f, e, g in zip(FRENCH, ENGLISH, groups, strict=True)))
+    assert main(["train", "--task", "translate", "--train", str(pairs),
+                 "--out", str(tmp_path / "translate-balanced"), "--run-dir",
+                 str(tmp_path / "run"), "--vocab", "60", "--steps", "3", "--batch-size", "5",
+                 "--balance", "2", "--device", "cpu", "--encoder-arg", "d_model=32",
+                 "--decoder-arg", "hidden_dim=32"]) == 0
+    # sqrt(4) : sqrt(1) = 2 : 1, so the one Bible verse is a third of the draws, not a fifth.
+    assert "fr:bible 20.0% -> 33.3%, fr:ui 80.0% -> 66.7%" in capsys.readouterr().out

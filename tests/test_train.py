@@ -126,3 +126,27 @@ def test_batches_carry_each_pictures_boxes_padded_with_zeros():
     plain = ExampleDataset(FRENCH[:2], ENGLISH[:2], Preprocessor("text", {}, source), target)
     *_, none = plain.collate([plain[0]])
     assert none is None
+
+
+def test_balancing_draws_small_domains_more_often_and_stays_reproducible():
+    from collections import Counter
+
+    from multimodal.train import ResumableBatchSampler, domain_shares
+
+    domains = ["ui"] * 90 + ["bible"] * 9 + ["descriptions"] * 1
+    shares = domain_shares(domains, 2.0)
+    assert sum(shares.values()) == pytest.approx(1)
+    assert shares["descriptions"] == pytest.approx(1 / (9.4868 + 3 + 1), rel=1e-3)  # sqrt sizes
+    assert domain_shares(domains, 1.0)["ui"] == pytest.approx(0.9)
+
+    sampler = ResumableBatchSampler(100, 10, seed=0, domains=domains, temperature=2.0)
+    epoch = [i for batch in sampler.batches(0) for i in batch]
+    assert len(epoch) == 100  # an epoch keeps its length
+    drawn = Counter(domains[i] for i in epoch)
+    assert drawn == {"ui": 70, "bible": 22, "descriptions": 8}  # 70.3 / 22.2 / 7.4, rounded
+    assert set(epoch) >= set(range(90, 100))  # every small-domain example is drawn
+    assert epoch == [i for b in sampler.batches(0) for i in b]  # resumable: same order again
+    assert epoch != [i for b in sampler.batches(1) for i in b]
+    # Temperature 1 leaves the plain shuffled permutation.
+    plain = ResumableBatchSampler(100, 10, seed=0, domains=domains, temperature=1.0)
+    assert sorted(i for b in plain.batches(0) for i in b) == list(range(100))
