@@ -9,7 +9,9 @@ from pathlib import Path
 
 from .bundle import CARD_NAME, CONFIG_NAME
 from .data.translate.build import corpus_dir
+from .metrics import bleu, chrf
 from .pipeline import Pipeline
+from .tables import markdown_table
 from .translate_eval import apertium_or_none, format_table
 
 EVERYDAY = Path(__file__).parent / "data" / "translate" / "everyday.tsv"
@@ -27,6 +29,26 @@ def everyday_rows(pipe: Pipeline, beam: int | None = None) -> list[dict]:
         for r, out in zip(mine, peer or [None] * len(mine), strict=True):
             r["apertium"] = out
     return rows
+
+
+def everyday_scores(everyday: list[dict]) -> str:
+    """BLEU and chrF per language on the everyday sentences, ours next to Apertium (one
+    reference each, so read them as a rough gauge)."""
+    lines = []
+    for lang in ("fr", "es", "de"):
+        rows = [r for r in everyday if r["lang"] == lang]
+        if not rows:
+            continue
+        refs = [r["english"] for r in rows]
+        scores = [f"{metric([r['ours'] for r in rows], refs):.1f}" for metric in (bleu, chrf)]
+        if all(r["apertium"] is not None for r in rows):
+            peer = [r["apertium"] for r in rows]
+            scores += [f"{bleu(peer, refs):.1f}", f"{chrf(peer, refs):.1f}"]
+        else:
+            scores += ["n/a", "n/a"]
+        lines.append([lang, str(len(rows)), *scores])
+    return markdown_table(["lang", "sentences", "BLEU", "chrF", "Apertium BLEU",
+                           "Apertium chrF"], lines)
 
 
 def _counts_table() -> str:
@@ -57,8 +79,9 @@ def write_card(pipe: Pipeline, rows: list[dict], everyday: list[dict], bundle: P
         f"# {bundle.name}: French, Spanish and German into English", "",
         f"One model for three source languages: a shared {len(pipe.tokenizers['source'])}-piece "
         f"SentencePiece source vocabulary, a {enc.get('num_layers', 2)}-layer bidirectional "
-        f"GRU encoder (width {enc['d_model']}), the project's common LSTM attention decoder "
-        f"(hidden {dec['hidden_dim']}, {dec.get('attention', 'additive')} attention) and a "
+        f"{enc.get('cell', 'gru').upper()} encoder (width {enc['d_model']}), the project's "
+        f"common LSTM attention decoder (hidden {dec['hidden_dim']}, "
+        f"{dec.get('attention', 'additive')} attention) and a "
         f"{len(pipe.tokenizers['target'])}-piece English vocabulary. "
         f"{meta.get('parameters', 0):,} parameters, stored as fp16: {size_mb:.1f} MB. "
         "It needs no language tag.", "",
@@ -84,6 +107,7 @@ def write_card(pipe: Pipeline, rows: list[dict], everyday: list[dict], bundle: P
     for r in everyday:
         lines.append(f"| {r['lang']} | {r['source']} | {r['english']} | {r['ours']} | "
                      f"{r['apertium'] or 'n/a'} |")
+    lines += ["", "Scored against the one reference each:", "", everyday_scores(everyday)]
     lines += ["", "## Known limits", "",
               "- Trained on software descriptions, Bible verses and user-interface strings: "
               "everyday speech is outside its domains (see above).",

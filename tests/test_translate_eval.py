@@ -32,3 +32,15 @@ def test_limit_spreads_over_each_row(text_bundle):
     examples = [Example(f, e, "fr:ddtp:pkg") for f, e in zip(FRENCH, ENGLISH, strict=True)]
     [row] = translation_table(pipe, examples, beam=1, limit=2)
     assert row["sentences"] == 2
+
+
+def test_everyday_sentences_are_scored_per_language_next_to_apertium():
+    from multimodal.translate_card import everyday_scores
+
+    rows = [{"lang": "fr", "english": e, "ours": e, "apertium": "It rains."} for e in ENGLISH]
+    rows += [{"lang": "de", "english": "It is cold.", "ours": "The file.", "apertium": None}]
+    table = everyday_scores(rows)
+    fr = next(line for line in table.splitlines() if line.startswith("| fr |"))
+    assert fr.startswith("| fr | 5 | 100.0 | 100.0 |") and not fr.endswith("| n/a | n/a |")
+    assert "| de | 1 | 0.0 |" in table and table.endswith("| n/a | n/a |")
+    assert "| es |" not in table  # no Spanish sentences, no row
