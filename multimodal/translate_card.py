@@ -8,13 +8,11 @@ import json
 from pathlib import Path
 
 from .bundle import CARD_NAME, CONFIG_NAME
-from .data.translate.build import corpus_dir
+from .data.translate.build import EVERYDAY, corpus_dir
 from .metrics import bleu, chrf
 from .pipeline import Pipeline
 from .tables import markdown_table
 from .translate_eval import apertium_or_none, format_table
-
-EVERYDAY = Path(__file__).parent / "data" / "translate" / "everyday.tsv"
 
 
 def everyday_rows(pipe: Pipeline, beam: int | None = None) -> list[dict]:

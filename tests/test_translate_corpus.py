@@ -45,3 +45,66 @@ def test_group_names_carry_language_and_domain():
     assert parse_group("fr:ddtp:apt") == ("fr", "descriptions")
     assert parse_group("es:bible:40") == ("es", "bible")
     assert parse_group("de:gettext:freeciv-data/freeciv-core") == ("de", "ui")
+    assert parse_group("de:stamps:clothes/bluejeans2") == ("de", "phrases")
+    assert parse_group("fr:cldr:emoji") == ("fr", "phrases")
+
+
+def test_phrases_train_only_and_everyday_sentences_stay_out():
+    from multimodal.data.translate.build import everyday_pairs
+
+    pairs = [pair(f"phrase {d} {i}", f"sentence {d} {i}", doc=f"stamps:s{d}", domain="phrases")
+             for d in range(400) for i in range(3)]
+    splits = split_by_document(pairs)
+    assert len(splits["train"]) == 1200 and not splits["dev"] and not splits["test"]
+    everyday = everyday_pairs()
+    assert len(everyday) == 60 and {p.lang for p in everyday} == {"fr", "es", "de"}
+    leaked = pair("Il fait très froid ce matin.", "It is very cold this morning.",
+                  domain="phrases", doc="stamps:weather")
+    assert remove_overlap([leaked, pairs[0]], everyday) == [pairs[0]]
+
+
+def test_stamp_and_cldr_readers_pair_the_same_item(tmp_path):
+    from multimodal.data.translate.phrases import read_cldr_pairs, read_stamp_pairs
+
+    stamp = tmp_path / "stamps" / "clothes" / "jeans.txt"
+    stamp.parent.mkdir(parents=True)
+    stamp.write_text("A pair of blue jeans.\nde.utf8=Eine blaue Jeans.\nfr.utf8=Un blue jeans."
+                     "\nit.utf8=Un paio di jeans.\n", encoding="utf-8")
+    got = sorted(read_stamp_pairs(tmp_path / "stamps"), key=lambda p: p.lang)
+    assert [(p.lang, p.src, p.en, p.doc) for p in got] == [
+        ("de", "Eine blaue Jeans.", "A pair of blue jeans.", "stamps:clothes/jeans"),
+        ("fr", "Un blue jeans.", "A pair of blue jeans.", "stamps:clothes/jeans")]
+
+    def locale(lang, emoji, country, tomorrow, short):
+        (tmp_path / "cldr" / "annotations").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "cldr" / "main").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "cldr" / "annotations" / f"{lang}.xml").write_text(
+            f'<ldml><annotations><annotation cp="🐴">a | b</annotation>'
+            f'<annotation cp="🐴" type="tts">{emoji}</annotation></annotations></ldml>',
+            encoding="utf-8")
+        (tmp_path / "cldr" / "main" / f"{lang}.xml").write_text(
+            f'<ldml><localeDisplayNames><territories><territory type="DE">{country}</territory>'
+            f'<territory type="DE" alt="short">x</territory></territories></localeDisplayNames>'
+            f'<dates><fields><field type="day"><relative type="1">{tomorrow}</relative></field>'
+            f'<field type="wed-short"><relative type="1">{short}</relative></field>'
+            f'</fields></dates></ldml>', encoding="utf-8")
+
+    locale("en", "horse face", "Germany", "tomorrow", "next W")
+    locale("fr", "tête de cheval", "Allemagne", "demain", "mer. prochain")
+    got = {(p.lang, p.src, p.en, p.doc) for p in read_cldr_pairs(tmp_path / "cldr")}
+    assert got == {("fr", "tête de cheval", "horse face", "cldr:emoji"),
+                   ("fr", "Allemagne", "Germany", "cldr:territories"),
+                   ("fr", "demain", "tomorrow", "cldr:relative")}  # no abbreviations
+
+
+def test_a_rebuild_keeps_the_held_out_sets_it_finds(tmp_path):
+    from multimodal.data.translate.build import held_out_sets, write_split
+
+    assert held_out_sets(tmp_path) is None  # the first build draws them
+    dev = [pair("Ouvrir", "Open", doc="gettext:app-data/app", domain="ui")]
+    test = [pair("Au commencement.", "In the beginning.", doc="bible:1", domain="bible",
+                 lang="es")]
+    write_split(tmp_path / "dev.tsv", dev)
+    assert held_out_sets(tmp_path) is None  # both sets, or none
+    write_split(tmp_path / "test.tsv", test)
+    assert held_out_sets(tmp_path) == {"dev": dev, "test": test}

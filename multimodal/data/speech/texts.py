@@ -111,7 +111,8 @@ def translation_english(path: Path | None = None) -> Iterator[tuple[str, str]]:
         return
     for example in read_sentence_pairs(path):
         doc = example.group.split(":")[1] if example.group.count(":") >= 1 else ""
-        yield example.target, CORPUS_DOMAINS.get(doc, "descriptions")
+        if doc in CORPUS_DOMAINS:  # the stamps and names come in as speech sources of their own
+            yield example.target, CORPUS_DOMAINS[doc]
 
 
 def tuxpaint_sentences(root: Path = TUXPAINT_STAMPS) -> Iterator[tuple[str, str]]:

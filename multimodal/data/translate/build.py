@@ -4,10 +4,12 @@ source documents, and keep every test sentence out of training.
     python -m multimodal data translate      # -> cache/translate/{train,dev,test}.tsv
 
 Rows are `source<TAB>English<TAB>lang:doc` (the pairs format `train` reads). The split is a
-pure function of the documents (hash order), so a rebuild gives the same sets."""
+pure function of the documents (hash order), and a rebuild keeps the held-out sets it finds
+(`held_out_sets`), so sources added later only add training pairs."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 from collections import Counter, defaultdict
@@ -23,6 +25,10 @@ from .pairs import Pair
 # Held-out pairs wanted per (language, domain); a document bigger than HUGE x this stays in
 # training so that one giant gettext domain cannot swallow a whole held-out set.
 TEST_PAIRS, DEV_PAIRS, HUGE = 500, 300, 2
+TRAIN_ONLY = {"phrases"}  # names and stamp sentences: no held-out set (see phrases.py)
+
+
+EVERYDAY = Path(__file__).with_name("everyday.tsv")
 
 
 def corpus_dir() -> Path:
@@ -37,7 +43,8 @@ def parse_group(group: str) -> tuple[str, str]:
     """`lang:doc` -> (lang, domain); the domain is named by the doc's prefix."""
     lang, doc = group.split(":", 1)
     prefix = doc.split(":", 1)[0]
-    return lang, {"ddtp": "descriptions", "bible": "bible", "gettext": "ui"}[prefix]
+    return lang, {"ddtp": "descriptions", "bible": "bible", "gettext": "ui",
+                  "stamps": "phrases", "cldr": "phrases"}[prefix]
 
 
 def _rank(doc: str) -> str:
@@ -53,7 +60,10 @@ def split_by_document(pairs: list[Pair]) -> dict[str, list[Pair]]:
     groups: dict[tuple, list] = defaultdict(list)
     for (lang, domain, doc), items in by_doc.items():
         groups[(lang, domain)].append((doc, items))
-    for docs in groups.values():
+    for (_lang, domain), docs in groups.items():
+        if domain in TRAIN_ONLY:
+            splits["train"].extend(p for _doc, items in docs for p in items)
+            continue
         want = {"test": TEST_PAIRS, "dev": DEV_PAIRS}
         for _doc, items in sorted(docs, key=lambda d: _rank(d[0])):
             name = next((s for s in ("test", "dev") if want[s] > 0), "train")
@@ -84,6 +94,32 @@ def deduplicate(pairs: Iterable[Pair]) -> list[Pair]:
     return out
 
 
+def everyday_pairs() -> list[Pair]:
+    """The everyday sentences of the model card (data/translate/everyday.tsv)."""
+    with open(EVERYDAY, encoding="utf-8") as f:
+        return [Pair(r["source"], r["english"], r["lang"], "everyday", "everyday")
+                for r in csv.DictReader(f, delimiter="\t")]
+
+
+def held_out_sets(folder: Path) -> dict[str, list[Pair]] | None:
+    """The dev and test sets of an earlier build, if both are there.
+
+    A rebuild keeps them, so new sources (or catalogues installed since) only ever add
+    training pairs: scores stay comparable, and no model sees its test set. Delete
+    dev.tsv and test.tsv to draw the held-out documents anew."""
+    paths = {name: folder / f"{name}.tsv" for name in ("dev", "test")}
+    if not all(path.is_file() for path in paths.values()):
+        return None
+    sets = {}
+    for name, path in paths.items():
+        sets[name] = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            src, en, group = line.split("\t")
+            lang, domain = parse_group(group)
+            sets[name].append(Pair(src, en, lang, domain, group.split(":", 1)[1]))
+    return sets
+
+
 def write_split(path: Path, pairs: list[Pair]) -> None:
     tmp = path.with_suffix(".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
@@ -96,10 +132,12 @@ def _sources(work: Path) -> dict[str, Callable[[], Iterable[Pair]]]:
     from .bible import read_bible_pairs
     from .ddtp import read_ddtp_pairs
     from .gettext_catalogs import read_gettext_pairs
+    from .phrases import read_phrase_pairs
 
     return {"descriptions": lambda: read_ddtp_pairs(),
             "bible": lambda: read_bible_pairs(work / "sources"),
-            "ui": lambda: read_gettext_pairs(work / "sources")}
+            "ui": lambda: read_gettext_pairs(work / "sources"),
+            "phrases": read_phrase_pairs}
 
 
 def build(out: Path | None = None) -> dict:
@@ -115,8 +153,15 @@ def build(out: Path | None = None) -> dict:
     cleaned = deduplicate(cleaned)
     for p in cleaned:
         kept[(p.lang, p.domain)] += 1
-    splits = split_by_document(cleaned)
-    splits["train"] = remove_overlap(splits["train"], splits["test"] + splits["dev"])
+    held = held_out_sets(out)
+    if held is None:
+        splits = split_by_document(cleaned)
+    else:  # a model trained against these sets must never see them: keep them as they are
+        held_docs = {group_of(p) for p in held["dev"] + held["test"]}
+        splits = {"train": [p for p in cleaned if group_of(p) not in held_docs], **held}
+    # The everyday sentences written for the model card are a test too: keep them out.
+    splits["train"] = remove_overlap(splits["train"],
+                                     splits["test"] + splits["dev"] + everyday_pairs())
     counts = {}
     for name, items in splits.items():
         write_split(out / f"{name}.tsv", items)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 LANGUAGES = ("fr", "es", "de")
-DOMAINS = ("descriptions", "bible", "ui")
+DOMAINS = ("descriptions", "bible", "ui", "phrases")
 
 
 @dataclass(frozen=True)
