@@ -81,7 +81,8 @@ def write_card(pipe: Pipeline, rows: list[dict], everyday: list[dict], bundle: P
         f"common LSTM attention decoder (hidden {dec['hidden_dim']}, "
         f"{dec.get('attention', 'additive')} attention) and a "
         f"{len(pipe.tokenizers['target'])}-piece English vocabulary. "
-        f"{meta.get('parameters', 0):,} parameters, stored as fp16: {size_mb:.1f} MB. "
+        f"{meta.get('parameters', 0):,} parameters, stored as {config.get('precision', 'fp32')}: "
+        f"{size_mb:.1f} MB. "
         "It needs no language tag.", "",
         "## Data", "",
         "Built by `python -m multimodal data translate` from Debian package descriptions "
