@@ -7,12 +7,10 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import torch
 
-from .data.caption.phrases import key_words, names_object
+from .data.caption.phrases import key_words, names_object, word_forms
 from .tables import markdown_table
 
 TOP_K = (1, 5, 10)
@@ -20,8 +18,7 @@ TOP_K = (1, 5, 10)
 
 def caption_words(captions: list[str]) -> set[str]:
     """Every word the captions use, singular and plural (as `names_object` matches)."""
-    words = {w for c in captions for w in re.findall(r"[a-z']+", c.lower())}
-    return words | {w[:-1] for w in words if w.endswith("s")} | {w + "s" for w in words}
+    return set().union(*map(word_forms, captions))
 
 
 @torch.no_grad()

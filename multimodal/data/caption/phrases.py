@@ -95,8 +95,12 @@ def key_words(name: str) -> set[str]:
     return words or set(re.findall(r"[a-z']+", name.lower()))
 
 
+def word_forms(text: str) -> set[str]:
+    """The words of `text`, each also as its singular and plural (a crude 's' rule)."""
+    words = set(re.findall(r"[a-z']+", text.lower()))
+    return words | {w[:-1] for w in words if w.endswith("s")} | {w + "s" for w in words}
+
+
 def names_object(caption: str, name: str) -> bool:
     """Does the caption name the object? Any identifying word, singular or plural."""
-    said = set(re.findall(r"[a-z']+", caption.lower()))
-    said |= {w[:-1] for w in said if w.endswith("s")} | {w + "s" for w in said}
-    return bool(key_words(name) & said)
+    return bool(key_words(name) & word_forms(caption))

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
+from ..caption.objects import TUXPAINT
 from .pairs import LANGUAGES, Pair
 
 DOMAIN = "phrases"
-TUXPAINT = Path("/usr/share/tuxpaint/stamps")
 CLDR = Path("/usr/share/unicode/cldr/common")
 
 # What to pair in a CLDR locale file: (document name, XPath of the elements, the attributes
@@ -50,15 +51,21 @@ def read_stamp_pairs(root: Path = TUXPAINT) -> Iterator[Pair]:
                 yield Pair(text.strip(), english, code, DOMAIN, doc)
 
 
+@lru_cache(maxsize=8)
+def _parsed(path: Path) -> tuple[ET.Element, dict]:
+    """A locale file's root and each element's parent, parsed once for all its tables."""
+    tree = ET.parse(path)
+    return tree.getroot(), {child: parent for parent in tree.iter() for child in parent}
+
+
 def _cldr_texts(path: Path, xpath: str, keys: tuple[str, ...],
                 parent_key: bool) -> dict[tuple, str]:
     """{identifying attributes: text} of the elements at `xpath` (no alt/draft variants)."""
     if not path.is_file():
         return {}
-    tree = ET.parse(path)
-    parents = {child: parent for parent in tree.iter() for child in parent}
+    root, parents = _parsed(path)
     out = {}
-    for element in tree.getroot().iterfind(xpath):
+    for element in root.iterfind(xpath):
         if element.get("alt") or not (element.text or "").strip():
             continue
         ident = tuple(element.get(k) for k in keys)
