@@ -19,12 +19,12 @@ from tqdm import tqdm
 
 from ...errors import MultimodalError
 from ..cache import cache_dir
+from ..caption.objects import TUXPAINT
 from ..readers import read_sentence_pairs
 from .normalize import Text, normalize, transcript_key
 
 ASTERISK_PROMPTS = Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")
 POCKETSPHINX_TESTS = Path("/usr/share/pocketsphinx/test/data")
-TUXPAINT_STAMPS = Path("/usr/share/tuxpaint/stamps")
 # Evaluation sentences this long or longer never enter training; shorter ones ("one",
 # "a b") are general vocabulary that every recogniser must know.
 EXCLUDE_MIN_WORDS = 3
@@ -115,7 +115,7 @@ def translation_english(path: Path | None = None) -> Iterator[tuple[str, str]]:
             yield example.target, CORPUS_DOMAINS[doc]
 
 
-def tuxpaint_sentences(root: Path = TUXPAINT_STAMPS) -> Iterator[tuple[str, str]]:
+def tuxpaint_sentences(root: Path = TUXPAINT) -> Iterator[tuple[str, str]]:
     """Line 1 of each stamp's NAME.txt: a human-written English description."""
     if not root.is_dir():
         return
@@ -144,7 +144,7 @@ def collect(raw: Iterable[tuple[str, str]],
 
 
 def corpus_texts(excluded: AbstractSet[str], translation: Path | None = None,
-                 stamps: Path = TUXPAINT_STAMPS) -> dict[str, list[Text]]:
+                 stamps: Path = TUXPAINT) -> dict[str, list[Text]]:
     """Every usable sentence from the offline sources, by domain."""
     def raw() -> Iterator[tuple[str, str]]:
         yield from tuxpaint_sentences(stamps)
