@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+
 import pytest
 import torch
 from helpers import ENGLISH, FRENCH, fit, text_config
@@ -11,6 +13,15 @@ from multimodal.bundle import save_bundle
 from multimodal.model import build_model
 from multimodal.preprocess import Preprocessor
 from multimodal.tokenizer import Tokenizer
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_tempdir(tmp_path_factory):
+    """Temporary files go under pytest's own base folder, which pytest prunes: gradio's
+    client leaves an empty folder in the system's temp for every file it downloads."""
+    tempfile.tempdir = str(tmp_path_factory.mktemp("tmp"))
+    yield
+    tempfile.tempdir = None
 
 
 @pytest.fixture(scope="session")
