@@ -7,7 +7,8 @@ import zipfile
 
 import pytest
 
-from multimodal.data.translate import bible, ddtp
+from multimodal.data.translate import appstream, bible, ddtp
+from multimodal.data.translate.appstream import read_appstream_pairs
 from multimodal.data.translate.bible import read_bible_pairs
 from multimodal.data.translate.ddtp import (
     pair_description,
@@ -154,6 +155,71 @@ def test_paragraph_count_mismatch_keeps_only_the_short_description():
 
 def test_untranslated_text_is_dropped():
     assert pair_description("Foo Bar\n Same text here.", "Foo Bar\n Same text here.") == []
+
+
+# --- AppStream ----------------------------------------------------------------------------
+
+DEP11 = """\
+---
+File: DEP-11
+Origin: debian-x-main
+---
+Type: desktop-application
+ID: org.example.Foo
+Package: foo-utils
+Name:
+  C: Foo Viewer
+  fr: Visionneuse Foo
+  es_ES: Visor de Foo
+Summary:
+  C: View foo files
+  fr: Afficher les fichiers foo
+Description:
+  C: >-
+    <p>Foo Viewer shows <em>foo</em> files. It is fast &amp; small.</p><p>Features:</p>
+    <ul><li>zoom</li><li>print</li></ul>
+  fr: >-
+    <p>Foo Viewer affiche les fichiers <em>foo</em>. Il est rapide &amp; léger.</p>
+    <p>Fonctions :</p><ul><li>zoom</li><li>impression</li></ul>
+  de: >-
+    <p>Zeigt Foo-Dateien.</p>
+---
+Type: addon
+ID: bar.plugin
+Package: bar
+Summary:
+  C: A plugin
+  de: Ein Modul
+"""
+
+
+def test_appstream_pairs_name_summary_and_aligned_description_blocks(tmp_path):
+    (tmp_path / "host_dists_x_main_dep11_Components-amd64.yml").write_text(DEP11, "utf-8")
+    (tmp_path / "host_dists_x_main_binary-amd64_Packages").write_text(PACKAGES, "utf-8")
+    pairs = list(read_appstream_pairs(tmp_path))
+    expected_fr = [("Visionneuse Foo", "Foo Viewer"),
+                   ("Afficher les fichiers foo", "View foo files"),
+                   ("Foo Viewer affiche les fichiers foo.", "Foo Viewer shows foo files."),
+                   ("Il est rapide & léger.", "It is fast & small."),
+                   ("Fonctions :", "Features:"), ("impression", "print")]  # "zoom" is untranslated
+    assert [(p.src, p.en) for p in pairs if p.lang == "fr"] == expected_fr
+    # A regional variant serves when the plain language is missing; the German description
+    # has another shape than the English one and is skipped; docs are source packages.
+    assert [(p.src, p.en, p.doc) for p in pairs if p.lang != "fr"] == [
+        ("Visor de Foo", "Foo Viewer", "ddtp:foo"), ("Ein Modul", "A plugin", "ddtp:bar")]
+
+
+def test_missing_appstream_file_runs_apt_privately_and_fails_clearly(tmp_path, monkeypatch):
+    calls = []
+
+    def failing_apt(command, **_):
+        calls.append(command)
+        return subprocess.CompletedProcess(command, 100, "", "E: no network")
+
+    monkeypatch.setattr(appstream.subprocess, "run", failing_apt)
+    with pytest.raises(RuntimeError, match="fetched no DEP-11 file.*E: no network"):
+        list(read_appstream_pairs(tmp_path))
+    assert f"Dir::State::Lists={tmp_path}" in calls[0]  # never the system's lists
 
 
 # --- Bible --------------------------------------------------------------------------------

@@ -229,6 +229,11 @@ def pair_description(src: str, en: str) -> list[tuple[str, str]]:
 # --- the reader --------------------------------------------------------------------------
 
 
+def description_doc(source_package: str) -> str:
+    """The held-out document of a package's descriptions: its source package."""
+    return f"ddtp:{source_package}"
+
+
 def english_descriptions(lists_dir: Path = APT_LISTS) -> dict[str, str]:
     """Description md5 -> English description, over every suite apt knows."""
     return {md5: text for _, md5, text in read_translations(translation_files("en", lists_dir),
@@ -245,6 +250,6 @@ def read_ddtp_pairs(progress: bool = True, lists_dir: Path = APT_LISTS) -> Itera
         for package, md5, description in tqdm(records, desc=f"ddtp {lang}", disable=not progress):
             if md5 not in english:
                 continue  # translates an English text no suite carries any more
-            doc = f"ddtp:{sources.get(package, package)}"
+            doc = description_doc(sources.get(package, package))
             for src, en in pair_description(description, english[md5]):
                 yield Pair(src, en, lang, DOMAIN, doc)
