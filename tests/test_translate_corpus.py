@@ -108,3 +108,29 @@ def test_a_rebuild_keeps_the_held_out_sets_it_finds(tmp_path):
     assert held_out_sets(tmp_path) is None  # both sets, or none
     write_split(tmp_path / "test.tsv", test)
     assert held_out_sets(tmp_path) == {"dev": dev, "test": test}
+
+
+def test_build_counts_per_source_and_keeps_held_out_packages_out(tmp_path, monkeypatch, capsys):
+    """A rebuild with a new source: the held-out sets stay, the new source's pairs of a
+    held-out package stay out of training, and the counts name every source."""
+    from multimodal.data.translate import build
+
+    write = build.write_split
+    held = pair("Un outil pour lire les fichiers.", "A tool to read files.", doc="ddtp:foo")
+    write(tmp_path / "test.tsv", [held])
+    write(tmp_path / "dev.tsv", [pair("Ouvrir le fichier", "Open the file",
+                                      doc="gettext:app-data/app", domain="ui")])
+    sources = {
+        "ddtp": lambda: [held, pair("Un lecteur de musique.", "A music player.", doc="ddtp:bar")],
+        "appstream": lambda: [pair("Lecteur de fichiers foo", "Foo file reader", doc="ddtp:foo"),
+                              pair("Lecteur de musique", "Music player", doc="ddtp:bar"),
+                              pair("%s fichiers", "%s files", doc="ddtp:bar")]}
+    monkeypatch.setattr(build, "_sources", lambda _work: sources)
+    counts = build.build(tmp_path)
+    train = (tmp_path / "train.tsv").read_text(encoding="utf-8").splitlines()
+    assert train == ["Un lecteur de musique.\tA music player.\tfr:ddtp:bar",
+                     "Lecteur de musique\tMusic player\tfr:ddtp:bar"]
+    assert counts["sources"] == {"raw": {"fr/appstream": 3, "fr/ddtp": 2},
+                                 "clean": {"fr/appstream": 2, "fr/ddtp": 2}}
+    build.print_counts(counts)
+    assert "fr/appstream" in capsys.readouterr().out

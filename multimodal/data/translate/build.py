@@ -135,10 +135,10 @@ def _sources(work: Path) -> dict[str, Callable[[], Iterable[Pair]]]:
     from .gettext_catalogs import read_gettext_pairs
     from .phrases import read_phrase_pairs
 
-    return {"descriptions": lambda: read_ddtp_pairs(),
+    return {"ddtp": lambda: read_ddtp_pairs(),
             "appstream": lambda: read_appstream_pairs(work / "sources" / "appstream"),
             "bible": lambda: read_bible_pairs(work / "sources"),
-            "ui": lambda: read_gettext_pairs(work / "sources"),
+            "gettext": lambda: read_gettext_pairs(work / "sources"),
             "phrases": read_phrase_pairs}
 
 
@@ -146,12 +146,15 @@ def build(out: Path | None = None) -> dict:
     out = out or corpus_dir()
     out.mkdir(parents=True, exist_ok=True)
     raw, kept = Counter(), Counter()
+    per_source = {"raw": Counter(), "clean": Counter()}  # before de-duplication across sources
     cleaned: list[Pair] = []
     for name, read in _sources(out).items():
         for pair in tqdm(read(), desc=f"clean {name}", unit=" pairs", leave=False):
             raw[(pair.lang, pair.domain)] += 1
+            per_source["raw"][f"{pair.lang}/{name}"] += 1
             if (good := clean_pair(pair)) is not None:
                 cleaned.append(good)
+                per_source["clean"][f"{pair.lang}/{name}"] += 1
     cleaned = deduplicate(cleaned)
     for p in cleaned:
         kept[(p.lang, p.domain)] += 1
@@ -171,15 +174,19 @@ def build(out: Path | None = None) -> dict:
         counts[name] = {f"{lang}/{domain}": n for (lang, domain), n in sorted(per.items())}
     counts["raw"] = {f"{a}/{b}": n for (a, b), n in sorted(raw.items())}
     counts["clean"] = {f"{a}/{b}": n for (a, b), n in sorted(kept.items())}
+    counts["sources"] = {name: dict(sorted(c.items())) for name, c in per_source.items()}
     (out / "counts.json").write_text(json.dumps(counts, indent=2) + "\n")
     return counts
 
 
 def print_counts(counts: dict) -> None:
-    keys = sorted(counts["raw"])
-    print(f"{'lang/domain':<18}" + "".join(f"{c:>9}" for c in
-                                            ("raw", "clean", "train", "dev", "test")))
-    for k in keys:
+    sources = counts["sources"]
+    print(f"{'lang/source':<18}{'raw':>9}{'clean':>9}")
+    for k in sorted(sources["raw"]):
+        print(f"{k:<18}{sources['raw'][k]:>9}{sources['clean'].get(k, 0):>9}")
+    print(f"\n{'lang/domain':<18}" + "".join(f"{c:>9}" for c in
+                                              ("raw", "clean", "train", "dev", "test")))
+    for k in sorted(counts["raw"]):
         print(f"{k:<18}" + "".join(f"{counts[c].get(k, 0):>9}" for c in
                                     ("raw", "clean", "train", "dev", "test")))
 
