@@ -29,7 +29,6 @@ from .ddtp import description_doc, list_files, pair_sentences, read_list_file, s
 from .pairs import LANGUAGES, Pair
 
 DOMAIN = "descriptions"
-KIND = "_dep11_Components-amd64.yml"
 # The target as the appstream package defines it, so that its absence does not matter.
 TARGET = {"MetaKey": "$(COMPONENT)/dep11/Components-$(NATIVE_ARCHITECTURE).yml",
           "ShortDescription": "Components-$(NATIVE_ARCHITECTURE)", "DefaultEnabled": "true"}
@@ -38,10 +37,15 @@ _BLOCK = re.compile(r"<(p|li)>(.*?)</\1>", re.S)
 _INLINE = re.compile(r"</?(?:em|code|b|i)>")
 
 
+def component_files(lists_dir: Path) -> list[Path]:
+    """The DEP-11 component files in an apt lists folder (any architecture, any compression)."""
+    return [path for path in list_files(".yml", lists_dir) if "_dep11_Components-" in path.name]
+
+
 def fetch(lists_dir: Path) -> list[Path]:
     """The DEP-11 component files, fetched by apt into `lists_dir` unless already there."""
     lists_dir = lists_dir.resolve()  # apt reads relative folders against its own
-    if not (found := list_files(KIND, lists_dir)):
+    if not (found := component_files(lists_dir)):
         (lists_dir / "partial").mkdir(parents=True, exist_ok=True)
         command = ["apt-get", "update", "-o", f"Dir::State::Lists={lists_dir}",
                    "-o", f"Dir::Cache={lists_dir / 'cache'}", "-o", "Acquire::Languages=none"]
@@ -51,7 +55,7 @@ def fetch(lists_dir: Path) -> list[Path]:
             done = subprocess.run(command, capture_output=True, text=True, check=False)
         except FileNotFoundError as error:
             raise RuntimeError("AppStream metadata needs apt-get") from error
-        found = list_files(KIND, lists_dir)
+        found = component_files(lists_dir)
         if not found:
             raise RuntimeError(f"`{' '.join(command)}` fetched no DEP-11 file (exit "
                                f"{done.returncode}): {done.stderr.strip()[-500:]}")
