@@ -101,14 +101,17 @@ def test_ddtp_doc_falls_back_to_the_binary_package(tmp_path):
         "ddtp:foo-utils"}
 
 
-def test_missing_translations_run_apt_and_fail_clearly(tmp_path, monkeypatch):
-    calls = []
-
-    def failing_apt(command, **_):
+def failing_apt(calls: list):
+    """A stand-in for subprocess.run: records the command, answers as apt-get offline."""
+    def run(command, **_):
         calls.append(command)
         return subprocess.CompletedProcess(command, 100, "", "E: no network")
+    return run
 
-    monkeypatch.setattr(ddtp.subprocess, "run", failing_apt)
+
+def test_missing_translations_run_apt_and_fail_clearly(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(ddtp.subprocess, "run", failing_apt(calls))
     with pytest.raises(RuntimeError, match="apt-get update.*E: no network"):
         list(read_ddtp_pairs(progress=False, lists_dir=tmp_path))
     assert calls == [ddtp.APT_UPDATE]
@@ -211,12 +214,7 @@ def test_appstream_pairs_name_summary_and_aligned_description_blocks(tmp_path):
 
 def test_missing_appstream_file_runs_apt_privately_and_fails_clearly(tmp_path, monkeypatch):
     calls = []
-
-    def failing_apt(command, **_):
-        calls.append(command)
-        return subprocess.CompletedProcess(command, 100, "", "E: no network")
-
-    monkeypatch.setattr(appstream.subprocess, "run", failing_apt)
+    monkeypatch.setattr(appstream.subprocess, "run", failing_apt(calls))
     with pytest.raises(RuntimeError, match="fetched no DEP-11 file.*E: no network"):
         list(read_appstream_pairs(tmp_path))
     assert f"Dir::State::Lists={tmp_path}" in calls[0]  # never the system's lists
