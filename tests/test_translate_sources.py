@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from multimodal.data.translate import appstream, bible, ddtp
+from multimodal.data.translate import archive, bible
 from multimodal.data.translate.appstream import read_appstream_pairs
 from multimodal.data.translate.bible import read_bible_pairs
 from multimodal.data.translate.ddtp import (
@@ -99,22 +99,6 @@ def test_ddtp_doc_falls_back_to_the_binary_package(tmp_path):
     (lists / "host_dists_x_main_binary-amd64_Packages").write_text("", "utf-8")
     assert {pair.doc for pair in read_ddtp_pairs(progress=False, lists_dir=lists)} == {
         "ddtp:foo-utils"}
-
-
-def failing_apt(calls: list):
-    """A stand-in for subprocess.run: records the command, answers as apt-get offline."""
-    def run(command, **_):
-        calls.append(command)
-        return subprocess.CompletedProcess(command, 100, "", "E: no network")
-    return run
-
-
-def test_missing_translations_run_apt_and_fail_clearly(tmp_path, monkeypatch):
-    calls = []
-    monkeypatch.setattr(ddtp.subprocess, "run", failing_apt(calls))
-    with pytest.raises(RuntimeError, match="apt-get update.*E: no network"):
-        list(read_ddtp_pairs(progress=False, lists_dir=tmp_path))
-    assert calls == [ddtp.APT_UPDATE]
 
 
 def test_split_description_into_short_line_and_paragraphs():
@@ -212,12 +196,51 @@ def test_appstream_pairs_name_summary_and_aligned_description_blocks(tmp_path):
         ("Visor de Foo", "Foo Viewer", "ddtp:foo"), ("Ein Modul", "A plugin", "ddtp:bar")]
 
 
-def test_missing_appstream_file_runs_apt_privately_and_fails_clearly(tmp_path, monkeypatch):
+# --- the private apt folder (archive.py) -------------------------------------------------
+
+INDEXTARGETS = ("http://mirror.example/debian-security/ bookworm-security\n"
+                "http://mirror.example/debian/ bookworm-updates\n"
+                "http://mirror.example/debian/ bookworm\n")
+
+
+def offline_apt(calls: list):
+    """A stand-in for subprocess.run: apt-get that knows the system's sources, and no network."""
+    def run(command, **_):
+        calls.append(command)
+        if command[1] == "indextargets":
+            return subprocess.CompletedProcess(command, 0, INDEXTARGETS, "")
+        return subprocess.CompletedProcess(command, 100, "", "E: no network")
+    return run
+
+
+def test_archive_fetch_runs_apt_privately_over_the_suites_and_fails_clearly(tmp_path,
+                                                                            monkeypatch):
     calls = []
-    monkeypatch.setattr(appstream.subprocess, "run", failing_apt(calls))
-    with pytest.raises(RuntimeError, match="fetched no DEP-11 file.*E: no network"):
-        list(read_appstream_pairs(tmp_path))
-    assert f"Dir::State::Lists={tmp_path}" in calls[0]  # never the system's lists
+    monkeypatch.setattr(archive.subprocess, "run", offline_apt(calls))
+    with pytest.raises(RuntimeError, match="left out Translation-en.*DEP-11.*E: no network"):
+        archive.fetch(tmp_path)
+    update = calls[-1]
+    assert f"Dir::State::Lists={tmp_path}" in update  # never the system's lists
+    sources = (tmp_path / "sources.list").read_text()
+    assert sources.splitlines() == [f"deb http://mirror.example/debian/ {suite} main"
+                                    for suite in archive.SUITES]
+
+
+def test_archive_fetch_leaves_a_complete_folder_alone(tmp_path, monkeypatch):
+    for lang in ("en", "fr", "es", "de"):
+        (tmp_path / f"host_dists_x_main_i18n_Translation-{lang}").write_text("", "utf-8")
+    (tmp_path / "host_dists_x_main_dep11_Components-arm64.yml.gz").write_bytes(b"")
+    calls = []
+    monkeypatch.setattr(archive.subprocess, "run", offline_apt(calls))
+    assert archive.fetch(tmp_path) == tmp_path.resolve()
+    assert calls == []
+
+
+def test_archive_without_a_debian_source_says_so(monkeypatch):
+    monkeypatch.setattr(archive.subprocess, "run", lambda command, **_:
+                        subprocess.CompletedProcess(command, 0, "http://x/ubuntu/ noble\n", ""))
+    with pytest.raises(RuntimeError, match="no Debian archive"):
+        archive.archive_uri()
 
 
 # --- Bible --------------------------------------------------------------------------------

@@ -8,58 +8,29 @@ description written upstream and translated by its translators, in the same reco
       fr: Affiche les balises Exif dans le panneau latéral
 
 Descriptions are AppStream markup (`<p>`, `<ul><li>`) and pair block by block, then sentence
-by sentence, wherever both sides have the same shape. apt fetches the file when its DEP-11
-target is switched on; it goes into a private lists folder so the system's own apt state is
-not touched. A component counts as its package's description (document `ddtp:<source>`,
-see `ddtp.description_doc`): a package's descriptions, Debian's and upstream's, always land
-on the same side of the held-out split.
+by sentence, wherever both sides have the same shape (archive.py fetches the files). A
+component counts as its package's description (document `ddtp:<source>`, see
+`ddtp.description_doc`): a package's descriptions, Debian's and upstream's, always land on
+the same side of the held-out split.
 """
 
 from __future__ import annotations
 
 import html
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
 
-from .ddtp import description_doc, list_files, pair_sentences, read_list_file, source_packages
+from .archive import component_files
+from .ddtp import description_doc, pair_sentences, read_list_file, source_packages
 from .pairs import LANGUAGES, Pair
 
 DOMAIN = "descriptions"
-# The target as the appstream package defines it, so that its absence does not matter.
-TARGET = {"MetaKey": "$(COMPONENT)/dep11/Components-$(NATIVE_ARCHITECTURE).yml",
-          "ShortDescription": "Components-$(NATIVE_ARCHITECTURE)", "DefaultEnabled": "true"}
 FIELDS = ("Name", "Summary", "Description")
 _BLOCK = re.compile(r"<(p|li)>(.*?)</\1>", re.S)
 _INLINE = re.compile(r"</?(?:em|code|b|i)>")
-
-
-def component_files(lists_dir: Path) -> list[Path]:
-    """The DEP-11 component files in an apt lists folder (any architecture, any compression)."""
-    return [path for path in list_files(".yml", lists_dir) if "_dep11_Components-" in path.name]
-
-
-def fetch(lists_dir: Path) -> list[Path]:
-    """The DEP-11 component files, fetched by apt into `lists_dir` unless already there."""
-    lists_dir = lists_dir.resolve()  # apt reads relative folders against its own
-    if not (found := component_files(lists_dir)):
-        (lists_dir / "partial").mkdir(parents=True, exist_ok=True)
-        command = ["apt-get", "update", "-o", f"Dir::State::Lists={lists_dir}",
-                   "-o", f"Dir::Cache={lists_dir / 'cache'}", "-o", "Acquire::Languages=none"]
-        for option, value in TARGET.items():
-            command += ["-o", f"Acquire::IndexTargets::deb::DEP-11::{option}={value}"]
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, check=False)
-        except FileNotFoundError as error:
-            raise RuntimeError("AppStream metadata needs apt-get") from error
-        found = component_files(lists_dir)
-        if not found:
-            raise RuntimeError(f"`{' '.join(command)}` fetched no DEP-11 file (exit "
-                               f"{done.returncode}): {done.stderr.strip()[-500:]}")
-    return found
 
 
 def read_components(path: Path) -> Iterator[dict]:
@@ -105,9 +76,8 @@ def pair_component(component: dict, lang: str) -> list[tuple[str, str]]:
 
 def read_appstream_pairs(lists_dir: Path) -> Iterator[Pair]:
     """Every French, Spanish and German pair of the archive's AppStream components."""
-    paths = fetch(lists_dir)
-    sources = source_packages(lists_dir.resolve())  # apt fetched the Packages files too
-    for path in paths:
+    sources = source_packages(lists_dir)
+    for path in component_files(lists_dir):
         for component in read_components(path):
             package = str(component["Package"])
             doc = description_doc(sources.get(package, package))

@@ -130,13 +130,15 @@ def write_split(path: Path, pairs: list[Pair]) -> None:
 
 def _sources(work: Path) -> dict[str, Callable[[], Iterable[Pair]]]:
     from .appstream import read_appstream_pairs
+    from .archive import fetch
     from .bible import read_bible_pairs
     from .ddtp import read_ddtp_pairs
     from .gettext_catalogs import read_gettext_pairs
     from .phrases import read_phrase_pairs
 
-    return {"ddtp": lambda: read_ddtp_pairs(),
-            "appstream": lambda: read_appstream_pairs(work / "sources" / "appstream"),
+    debian = work / "sources" / "debian"  # several releases' apt metadata (archive.py)
+    return {"ddtp": lambda: read_ddtp_pairs(fetch(debian)),
+            "appstream": lambda: read_appstream_pairs(fetch(debian)),
             "bible": lambda: read_bible_pairs(work / "sources"),
             "gettext": lambda: read_gettext_pairs(work / "sources"),
             "phrases": read_phrase_pairs}

@@ -1,10 +1,11 @@
 """Debian package descriptions (DDTP) as French/Spanish/German -> English sentence pairs.
 
-apt keeps one `Translation-xx` file per language under /var/lib/apt/lists; every translated
-record carries the md5 of the English description it translates, so records pair exactly on
-`Description-md5`. Descriptions are then paired piece by piece: the short description, then
-paragraph by paragraph, then sentence by sentence (or list item by list item) wherever the two
-sides have the same shape, and whole paragraphs only where they are short.
+apt keeps one `Translation-xx` file per language and release (archive.py fetches several
+releases into a folder of ours); every translated record carries the md5 of the English
+description it translates, so records pair exactly on `Description-md5`. Descriptions are
+then paired piece by piece: the short description, then paragraph by paragraph, then
+sentence by sentence (or list item by list item) wherever the two sides have the same shape,
+and whole paragraphs only where they are short.
 """
 
 from __future__ import annotations
@@ -18,9 +19,7 @@ from tqdm import tqdm
 
 from multimodal.data.translate.pairs import LANGUAGES, Pair
 
-APT_LISTS = Path("/var/lib/apt/lists")
 APT_HELPER = "/usr/lib/apt/apt-helper"
-APT_UPDATE = ["apt-get", "update", "-o", "Acquire::Languages=en," + ",".join(LANGUAGES)]
 DOMAIN = "descriptions"
 MAX_WHOLE_WORDS = 60  # a paragraph whose sentences do not line up is kept whole only if short
 
@@ -49,13 +48,13 @@ def _uncompressed_name(path: Path) -> str:
     return path.name[: -len(path.suffix)] if path.suffix in _COMPRESSED else path.name
 
 
-def list_files(kind: str, lists_dir: Path = APT_LISTS) -> list[Path]:
+def list_files(kind: str, lists_dir: Path) -> list[Path]:
     """apt list files whose name, less any compression suffix, ends with `kind`."""
     return sorted(path for path in lists_dir.glob(f"*{kind}*")
                   if _uncompressed_name(path).endswith(kind))
 
 
-def translation_files(lang: str, lists_dir: Path = APT_LISTS) -> list[Path]:
+def translation_files(lang: str, lists_dir: Path) -> list[Path]:
     return list_files(f"_i18n_Translation-{lang}", lists_dir)
 
 
@@ -67,20 +66,6 @@ def read_list_file(path: Path) -> str:
     if done.returncode != 0:
         raise RuntimeError(f"{path}: apt-helper cat-file failed: {done.stderr.decode().strip()}")
     return done.stdout.decode("utf-8", errors="replace")
-
-
-def ensure_translations(lists_dir: Path = APT_LISTS) -> None:
-    """Fetch the Translation files with `apt-get update` if any language is missing."""
-    if all(translation_files(lang, lists_dir) for lang in ("en", *LANGUAGES)):
-        return
-    try:
-        done = subprocess.run(APT_UPDATE, capture_output=True, text=True, check=False)
-    except FileNotFoundError as error:
-        raise RuntimeError("DDTP needs apt-get to fetch Translation files") from error
-    missing = [lang for lang in ("en", *LANGUAGES) if not translation_files(lang, lists_dir)]
-    if done.returncode != 0 or missing:
-        raise RuntimeError(f"`{' '.join(APT_UPDATE)}` failed (exit {done.returncode}; missing "
-                           f"Translation files: {missing or 'none'}): {done.stderr.strip()[-500:]}")
 
 
 # --- RFC822 stanzas ----------------------------------------------------------------------
@@ -102,7 +87,7 @@ def iter_stanzas(text: str) -> Iterator[dict[str, str]]:
             yield fields
 
 
-def source_packages(lists_dir: Path = APT_LISTS) -> dict[str, str]:
+def source_packages(lists_dir: Path) -> dict[str, str]:
     """Binary package -> source package, from the Packages files apt already has."""
     sources: dict[str, str] = {}
     for path in list_files("_Packages", lists_dir):
@@ -234,15 +219,14 @@ def description_doc(source_package: str) -> str:
     return f"ddtp:{source_package}"
 
 
-def english_descriptions(lists_dir: Path = APT_LISTS) -> dict[str, str]:
+def english_descriptions(lists_dir: Path) -> dict[str, str]:
     """Description md5 -> English description, over every suite apt knows."""
     return {md5: text for _, md5, text in read_translations(translation_files("en", lists_dir),
                                                               "en")}
 
 
-def read_ddtp_pairs(progress: bool = True, lists_dir: Path = APT_LISTS) -> Iterator[Pair]:
+def read_ddtp_pairs(lists_dir: Path, progress: bool = True) -> Iterator[Pair]:
     """Every French, Spanish and German description pair, as sentence-level Pairs."""
-    ensure_translations(lists_dir)
     english = english_descriptions(lists_dir)
     sources = source_packages(lists_dir)
     for lang in LANGUAGES:
