@@ -104,6 +104,8 @@ def write_card(pipe: Pipeline, rows: list[dict], everyday: list[dict], bundle: P
         f"{dev}. {training.get('notes', '')}".rstrip(), "",
         "## Held-out test scores (sacreBLEU, beam search)", "",
         format_table(rows), "",
+        f"Ours: beam {pipe.options.beam}, length penalty {pipe.options.length_penalty} "
+        "(the score is the log-probability over the length to this power). "
         "Apertium: Debian `apertium-eng-spa` (spa-eng), French through the `apertium-fr-es` "
         "pivot; German has no Apertium pair. Copy: the source sentence itself.", "",
         "## Everyday sentences (written for this project, outside every training domain)", "",

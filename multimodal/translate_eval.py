@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import defaultdict
+from dataclasses import replace
 
 from .data.readers import Example
 from .data.translate.build import parse_group
@@ -73,6 +74,8 @@ def run(pipe: Pipeline, args) -> int:
     if not test.exists():
         raise MultimodalError(f"{test} is missing: build it with "
                               "`python -m multimodal data translate`, or pass --test PATH")
+    if args.beam:  # the card states the search it scored
+        pipe.options = replace(pipe.options, beam=args.beam)
     rows = translation_table(pipe, read_sentence_pairs(test), beam=args.beam,
                              batch_size=args.batch_size, limit=args.limit)
     print(json.dumps(rows, indent=2) if args.json else format_table(rows))
