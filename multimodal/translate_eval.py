@@ -74,14 +74,14 @@ def run(pipe: Pipeline, args) -> int:
     if not test.exists():
         raise MultimodalError(f"{test} is missing: build it with "
                               "`python -m multimodal data translate`, or pass --test PATH")
-    if args.beam:  # the card states the search it scored
+    if args.beam:  # one place for the search: the table, the everyday rows and the card
         pipe.options = replace(pipe.options, beam=args.beam)
-    rows = translation_table(pipe, read_sentence_pairs(test), beam=args.beam,
-                             batch_size=args.batch_size, limit=args.limit)
+    rows = translation_table(pipe, read_sentence_pairs(test), batch_size=args.batch_size,
+                             limit=args.limit)
     print(json.dumps(rows, indent=2) if args.json else format_table(rows))
     if args.card:
         from .translate_card import everyday_rows, write_card
 
-        write_card(pipe, rows, everyday_rows(pipe, args.beam), Path(pipe.source))
+        write_card(pipe, rows, everyday_rows(pipe), Path(pipe.source))
         print(f"wrote {Path(pipe.source) / 'MODEL_CARD.md'}", file=sys.stderr)
     return 0
