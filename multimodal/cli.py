@@ -145,6 +145,17 @@ def cmd_train(args) -> int:
                       label_smoothing=args.label_smoothing, seed=args.seed,
                       guided_attention=args.guided_attention,
                       num_workers=args.workers)
+    if args.init:
+        # The bundle fixes the model; options that would describe another one are mistakes.
+        clash = [flag for flag, value in (("--encoder", args.encoder),
+                                          ("--encoder-arg", args.encoder_arg),
+                                          ("--decoder-arg", args.decoder_arg),
+                                          ("--vocab", args.vocab),
+                                          ("--ctc-weight", args.ctc_weight),
+                                          ("--init-encoder", args.init_encoder)) if value]
+        if clash:
+            raise MultimodalError(f"--init fine-tunes the bundle's own model; leave out "
+                                  f"{', '.join(clash)}")
     run_dir = args.run_dir or Path("runs") / Path(args.out).name
     path = train_task(args.task, train, dev, args.out, run_dir, cfg, pick_device(args.device),
                       encoder=args.encoder, encoder_args=_key_values(args.encoder_arg),
@@ -153,7 +164,8 @@ def cmd_train(args) -> int:
                       extra_config={"source_languages": args.source_languages}
                       if args.source_languages else None,
                       time_limit=args.time_limit * 60 if args.time_limit else None,
-                      ctc_weight=args.ctc_weight, encoder_from=args.init_encoder)
+                      ctc_weight=args.ctc_weight, encoder_from=args.init_encoder,
+                      init_from=args.init)
     print(f"saved {path}")
     return 0
 
@@ -267,6 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--init-encoder", type=Path, metavar="WEIGHTS",
                    help="start the encoder (and CTC head) from a bundle folder, .safetensors "
                         "file or run checkpoint.pt; the decoder starts afresh")
+    p.add_argument("--init", type=Path, metavar="BUNDLE",
+                   help="fine-tune a bundle: start from its weights, tokenizers and config "
+                        "(e.g. a shipped model on your own data)")
     p.add_argument("--source-languages", nargs="+", metavar="LANG",
                    help="translate: the languages the model reads (recorded in the bundle)")
     p.add_argument("--steps", type=int, default=10_000)

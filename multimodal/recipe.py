@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from .bundle import TASKS, load_weights, save_bundle
+from .bundle import TASKS, load_bundle, load_weights, read_config, save_bundle
 from .data.readers import Example
 from .devices import describe
 from .encoders import get_encoder_class
@@ -100,6 +101,21 @@ def init_encoder(model: EncoderDecoder, path: str | Path) -> int:
     return len(taken)
 
 
+# What a bundle's config holds about the file rather than the model: a fine-tuning run drops it.
+BUNDLE_ONLY = ("metadata", "tokenizers", "precision", "format_version")
+
+
+def adopt_bundle(task: str, bundle: str | Path, run_dir: Path) -> dict:
+    """Fine-tuning: the run takes a bundle's tokenizers and model config as its own (written
+    into the run folder, so a resumed run finds them) and returns that config."""
+    path, config = read_config(bundle)
+    if config["task"] != task:
+        raise MultimodalError(f"{path} is a {config['task']} model, not a {task} model")
+    for role, name in config.get("tokenizers", {}).items():
+        shutil.copyfile(path / name, run_dir / f"{role}.model")
+    return {key: value for key, value in config.items() if key not in BUNDLE_ONLY}
+
+
 def domain_of(group: str) -> str:
     """A group's kind of material, for `--balance`: its text up to the last ':'
     ("fr:ddtp:xfce4-mailwatch-plugin" -> "fr:ddtp"); a group without one (a voice's folder)
@@ -133,9 +149,18 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
                precision: str = "fp32", data_name: str = "",
                extra_config: dict | None = None, time_limit: float | None = None,
                ctc_weight: float | None = None,
-               encoder_from: str | Path | None = None) -> Path:
+               encoder_from: str | Path | None = None,
+               init_from: str | Path | None = None) -> Path:
+    """Train (or resume) one model. `encoder_from` starts only its encoder from other weights;
+    `init_from` fine-tunes a whole bundle: its model, tokenizers and config."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    config_path = run_dir / "config.json"
+    fresh = not (run_dir / "checkpoint.pt").exists()
+    if init_from and not config_path.exists():
+        config = adopt_bundle(task, init_from, run_dir)
+        config.update(extra_config or {})
+        config_path.write_text(json.dumps(config, indent=2))
     if cfg.guided_attention is None:  # the task's default, as for the CTC weight
         cfg = replace(cfg, guided_attention=DEFAULTS[task].get("guided_attention", 0.0))
     # A picture's prior is where its objects are; pictures without boxes have none.
@@ -150,7 +175,6 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
         print(f"left out {total - len(train):,} of {total:,} training pairs longer than "
               f"{MAX_TRAIN_CHARS} characters")
     tokenizers = _tokenizers(task, train, run_dir, vocab or DEFAULTS[task]["vocab"])
-    config_path = run_dir / "config.json"
     if config_path.exists():  # resuming: the model must be the one the checkpoint holds
         config = json.loads(config_path.read_text())
     else:
@@ -159,8 +183,11 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
         config.update(extra_config or {})
     torch.manual_seed(cfg.seed)  # the same command builds the same initial model
     model: EncoderDecoder = build_model(config)
-    if encoder_from and not (run_dir / "checkpoint.pt").exists():
+    if encoder_from and fresh:
         print(f"encoder: {init_encoder(model, encoder_from)} tensors from {encoder_from}")
+    if init_from and fresh:
+        model = load_bundle(init_from)[0].train()
+        print(f"fine-tuning {init_from}")
     if not config_path.exists():
         # The built encoder knows its input settings (image size and normalisation, sample
         # rate and mel settings); text encoders have none.
@@ -202,6 +229,7 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
                      "hardware": describe(device), "batch_size": cfg.batch_size,
                      "guided_attention": cfg.guided_attention,
                      "stopped_early": result.stopped_early,
+                     **({"fine_tuned_from": str(init_from)} if init_from else {}),
                      **({"averaged_snapshots": len(trainer.snapshots.scores())}
                         if result.averaged_score is not None else {})},
         "metrics": {} if best_score is None else {"dev_score": round(best_score, 2)},

@@ -133,3 +133,30 @@ def test_train_balances_the_domains_it_is_asked_to(tmp_path, capsys):
                  "--decoder-arg", "hidden_dim=32"]) == 0
     # sqrt(4) : sqrt(1) = 2 : 1, so the one Bible verse is a third of the draws, not a fifth.
     assert "fr:bible 20.0% -> 33.3%, fr:ui 80.0% -> 66.7%" in capsys.readouterr().out
+
+
+def test_init_fine_tunes_a_bundle_with_its_own_model_and_tokenizers(text_bundle, tmp_path,
+                                                                     capsys):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("".join(f"{f}\t{e}\n" for f, e in zip(FRENCH, ENGLISH, strict=True)))
+    out = tmp_path / "translate-tuned"
+    assert main(["train", "--task", "translate", "--init", str(text_bundle), "--train",
+                 str(pairs), "--dev", str(pairs), "--out", str(out), "--run-dir",
+                 str(tmp_path / "run"), "--steps", "2", "--lr", "1e-7", "--warmup", "1",
+                 "--eval-every", "1", "--device", "cpu"]) == 0
+    tuned, original = (json.loads((p / "config.json").read_text()) for p in (out, text_bundle))
+    # Two steps from random weights score nothing; the bundle's own weights score 100.
+    assert tuned["metadata"]["metrics"]["dev_score"] == pytest.approx(100.0)
+    assert tuned["metadata"]["training"]["fine_tuned_from"] == str(text_bundle)
+    assert (tuned["encoder"], tuned["decoder"]) == (original["encoder"], original["decoder"])
+    for name in ("source.model", "target.model"):
+        assert (out / name).read_bytes() == (text_bundle / name).read_bytes()
+    # Options that describe another model, or a bundle of another task, are refused.
+    capsys.readouterr()
+    assert main(["train", "--task", "translate", "--init", str(text_bundle), "--train",
+                 str(pairs), "--out", str(tmp_path / "x"), "--vocab", "100"]) == 1
+    assert "leave out --vocab" in capsys.readouterr().err
+    assert main(["train", "--task", "caption", "--init", str(text_bundle), "--train",
+                 str(pairs), "--out", str(tmp_path / "y"), "--run-dir",
+                 str(tmp_path / "run-y")]) == 1
+    assert "is a translate model, not a caption model" in capsys.readouterr().err
