@@ -6,7 +6,8 @@ from __future__ import annotations
 import time
 
 from .data.readers import read_sentence_pairs
-from .data.translate.build import corpus_dir, parse_group
+from .data.translate.build import corpus_dir
+from .data.translate.pairs import parse_group
 from .devices import describe
 from .errors import MultimodalError
 from .pipeline import Pipeline

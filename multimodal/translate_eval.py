@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from .data.readers import Example
-from .data.translate.build import parse_group
+from .data.translate.pairs import parse_group
 from .metrics import bleu, chrf
 from .pipeline import Pipeline
 from .tables import markdown_table

@@ -1,13 +1,8 @@
 """Corpus building rules: cleaning, splits by whole documents, no test sentence in training."""
 
-from multimodal.data.translate.build import (
-    deduplicate,
-    parse_group,
-    remove_overlap,
-    split_by_document,
-)
+from multimodal.data.translate.build import deduplicate, remove_overlap, split_by_document
 from multimodal.data.translate.clean import clean_pair
-from multimodal.data.translate.pairs import Pair
+from multimodal.data.translate.pairs import Pair, parse_group
 
 
 def pair(src, en, doc="ddtp:x", lang="fr", domain="descriptions"):
@@ -97,40 +92,26 @@ def test_stamp_and_cldr_readers_pair_the_same_item(tmp_path):
                    ("fr", "demain", "tomorrow", "cldr:relative")}  # no abbreviations
 
 
-def test_a_rebuild_keeps_the_held_out_sets_it_finds(tmp_path):
-    from multimodal.data.translate.build import held_out_sets, write_split
+def test_pinned_held_out_sets_are_found_again_in_order_under_their_document(tmp_path):
+    from multimodal.data.translate.held_out import pick_held_out, read_held_out, write_held_out
 
-    assert held_out_sets(tmp_path) is None  # the first build draws them
+    assert read_held_out(tmp_path / "none.tsv") == {"dev": {}, "test": {}}
     dev = [pair("Ouvrir", "Open", doc="gettext:app-data/app", domain="ui")]
-    test = [pair("Au commencement.", "In the beginning.", doc="bible:1", domain="bible",
+    test = [pair("Un outil.", "A tool.", doc="ddtp:foo"),
+            pair("Au commencement.", "In the beginning.", doc="bible:1", domain="bible",
                  lang="es")]
-    write_split(tmp_path / "dev.tsv", dev)
-    assert held_out_sets(tmp_path) is None  # both sets, or none
-    write_split(tmp_path / "test.tsv", test)
-    assert held_out_sets(tmp_path) == {"dev": dev, "test": test}
+    write_held_out({"dev": dev, "test": test}, tmp_path / "held.tsv")
+    pinned = read_held_out(tmp_path / "held.tsv")
+    # A later build: other order, other spacing and case, the tool now first seen in
+    # another package, and the Bible verse gone from the sources.
+    later = [pair("Ouvrir un fichier", "Open a file", doc="gettext:app-data/app", domain="ui"),
+             pair("un  outil.", "A TOOL.", doc="ddtp:foo-ng"),
+             pair("Ouvrir", "Open", doc="gettext:app-data/app", domain="ui")]
+    sets, missing = pick_held_out(later, pinned)
+    assert sets == {"dev": dev, "test": [pair("un  outil.", "A TOOL.", doc="ddtp:foo")]}
+    assert missing == {"test es:bible:1": 1}
+    # Where the pinned document still has its own copy, that copy is the one taken.
+    sets, _ = pick_held_out(later + test, pinned)
+    assert sets == {"dev": dev, "test": test}
 
 
-def test_build_counts_per_source_and_keeps_held_out_packages_out(tmp_path, monkeypatch, capsys):
-    """A rebuild with a new source: the held-out sets stay, the new source's pairs of a
-    held-out package stay out of training, and the counts name every source."""
-    from multimodal.data.translate import build
-
-    write = build.write_split
-    held = pair("Un outil pour lire les fichiers.", "A tool to read files.", doc="ddtp:foo")
-    write(tmp_path / "test.tsv", [held])
-    write(tmp_path / "dev.tsv", [pair("Ouvrir le fichier", "Open the file",
-                                      doc="gettext:app-data/app", domain="ui")])
-    sources = {
-        "ddtp": lambda: [held, pair("Un lecteur de musique.", "A music player.", doc="ddtp:bar")],
-        "appstream": lambda: [pair("Lecteur de fichiers foo", "Foo file reader", doc="ddtp:foo"),
-                              pair("Lecteur de musique", "Music player", doc="ddtp:bar"),
-                              pair("%s fichiers", "%s files", doc="ddtp:bar")]}
-    monkeypatch.setattr(build, "_sources", lambda _work: sources)
-    counts = build.build(tmp_path)
-    train = (tmp_path / "train.tsv").read_text(encoding="utf-8").splitlines()
-    assert train == ["Un lecteur de musique.\tA music player.\tfr:ddtp:bar",
-                     "Lecteur de musique\tMusic player\tfr:ddtp:bar"]
-    assert counts["sources"] == {"raw": {"fr/appstream": 3, "fr/ddtp": 2},
-                                 "clean": {"fr/appstream": 2, "fr/ddtp": 2}}
-    build.print_counts(counts)
-    assert "fr/appstream" in capsys.readouterr().out

@@ -3,9 +3,10 @@ source documents, and keep every test sentence out of training.
 
     python -m multimodal data translate      # -> cache/translate/{train,dev,test}.tsv
 
-Rows are `source<TAB>English<TAB>lang:doc` (the pairs format `train` reads). The split is a
-pure function of the documents (hash order), and a rebuild keeps the held-out sets it finds
-(`held_out_sets`), so sources added later only add training pairs."""
+Rows are `source<TAB>English<TAB>lang:doc` (the pairs format `train` reads). The held-out
+sets are pinned in `held_out.tsv` (see held_out.py), so sources added later, or a build on a
+fresh machine, only ever change the training pairs. A language or domain the pinned list does
+not cover draws its held-out documents in hash order (`split_by_document`)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from tqdm import tqdm
 
 from ..cache import cache_dir
 from .clean import clean_pair, key
-from .pairs import Pair
+from .held_out import HELD_OUT, pick_held_out, read_held_out, write_held_out
+from .pairs import Pair, group_of, parse_group
 
 # Held-out pairs wanted per (language, domain); a document bigger than HUGE x this stays in
 # training so that one giant gettext domain cannot swallow a whole held-out set.
@@ -33,18 +35,6 @@ EVERYDAY = Path(__file__).with_name("everyday.tsv")
 
 def corpus_dir() -> Path:
     return cache_dir() / "translate"
-
-
-def group_of(pair: Pair) -> str:
-    return f"{pair.lang}:{pair.doc}"
-
-
-def parse_group(group: str) -> tuple[str, str]:
-    """`lang:doc` -> (lang, domain); the domain is named by the doc's prefix."""
-    lang, doc = group.split(":", 1)
-    prefix = doc.split(":", 1)[0]
-    return lang, {"ddtp": "descriptions", "bible": "bible", "gettext": "ui",
-                  "stamps": "phrases", "cldr": "phrases"}[prefix]
 
 
 def _rank(doc: str) -> str:
@@ -101,25 +91,6 @@ def everyday_pairs() -> list[Pair]:
                 for r in csv.DictReader(f, delimiter="\t")]
 
 
-def held_out_sets(folder: Path) -> dict[str, list[Pair]] | None:
-    """The dev and test sets of an earlier build, if both are there.
-
-    A rebuild keeps them, so new sources (or catalogues installed since) only ever add
-    training pairs: scores stay comparable, and no model sees its test set. Delete
-    dev.tsv and test.tsv to draw the held-out documents anew."""
-    paths = {name: folder / f"{name}.tsv" for name in ("dev", "test")}
-    if not all(path.is_file() for path in paths.values()):
-        return None
-    sets = {}
-    for name, path in paths.items():
-        sets[name] = []
-        for line in path.read_text(encoding="utf-8").splitlines():
-            src, en, group = line.split("\t")
-            lang, domain = parse_group(group)
-            sets[name].append(Pair(src, en, lang, domain, group.split(":", 1)[1]))
-    return sets
-
-
 def write_split(path: Path, pairs: list[Pair]) -> None:
     tmp = path.with_suffix(".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
@@ -144,7 +115,24 @@ def _sources(work: Path) -> dict[str, Callable[[], Iterable[Pair]]]:
             "phrases": read_phrase_pairs}
 
 
-def build(out: Path | None = None) -> dict:
+def split_pinned(pairs: list[Pair], pinned: dict, held: dict[str, list[Pair]]
+                 ) -> dict[str, list[Pair]]:
+    """Train, dev and test: the pinned held-out pairs `held`, every other pair of a pinned
+    document nowhere, and the (language, domain)s the list does not cover split afresh."""
+    covered = {parse_group(group) for groups in pinned.values() for group in groups}
+    held_docs = {group for groups in pinned.values() for group in groups}
+    drawn = split_by_document([p for p in pairs if (p.lang, p.domain) not in covered])
+    splits = {"train": [p for p in pairs if (p.lang, p.domain) in covered
+                        and group_of(p) not in held_docs] + drawn["train"]}
+    for name in ("dev", "test"):
+        if drawn[name]:
+            print(f"{name}: {len(drawn[name])} pairs of languages or domains that held_out.tsv "
+                  "does not cover, drawn by document hash")
+        splits[name] = held[name] + drawn[name]
+    return splits
+
+
+def build(out: Path | None = None, held_out: Path = HELD_OUT) -> dict:
     out = out or corpus_dir()
     out.mkdir(parents=True, exist_ok=True)
     raw, kept = Counter(), Counter()
@@ -157,15 +145,20 @@ def build(out: Path | None = None) -> dict:
             if (good := clean_pair(pair)) is not None:
                 cleaned.append(good)
                 per_source["clean"][f"{pair.lang}/{name}"] += 1
+    pinned = read_held_out(held_out)
+    # Before de-duplication, which keeps a pair's first source: a source added later may now
+    # come first with a pinned sentence, and the pinned document's own copy must stay.
+    held, missing = pick_held_out(cleaned, pinned)
+    if missing:
+        print(f"{sum(missing.values())} pinned held-out pairs are no longer in the sources: "
+              + ", ".join(f"{group} {n}" for group, n in sorted(missing.items())[:5])
+              + (" ..." if len(missing) > 5 else ""))
     cleaned = deduplicate(cleaned)
     for p in cleaned:
         kept[(p.lang, p.domain)] += 1
-    held = held_out_sets(out)
-    if held is None:
-        splits = split_by_document(cleaned)
-    else:  # a model trained against these sets must never see them: keep them as they are
-        held_docs = {group_of(p) for p in held["dev"] + held["test"]}
-        splits = {"train": [p for p in cleaned if group_of(p) not in held_docs], **held}
+    splits = split_pinned(cleaned, pinned, held)
+    # What a pinned list for this build would hold (copy it over held_out.tsv to pin new sets).
+    write_held_out(splits, out / "held_out.tsv")
     # The everyday sentences written for the model card are a test too: keep them out.
     splits["train"] = remove_overlap(splits["train"],
                                      splits["test"] + splits["dev"] + everyday_pairs())

@@ -101,5 +101,9 @@ def read_cldr_pairs(root: Path = CLDR) -> Iterator[Pair]:
 
 
 def read_phrase_pairs() -> Iterator[Pair]:
+    # Optional sources, but a build without them differs: say so rather than shrink quietly.
+    for root, package in ((TUXPAINT, "tuxpaint-stamps-default"), (CLDR, "unicode-cldr-core")):
+        if not root.is_dir():
+            print(f"phrases: {root} is missing (Debian {package}); its pairs are left out")
     yield from read_stamp_pairs()
     yield from read_cldr_pairs()
