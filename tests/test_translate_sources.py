@@ -81,6 +81,7 @@ FOO_PAIRS = [("outils pour les fichiers foo", "tools for foo files"),
 
 
 def apt_lists(tmp_path):
+    tmp_path.mkdir(exist_ok=True)
     """An uncompressed apt lists folder holding the fixtures (and empty es/de files)."""
     files = {"en": ENGLISH, "fr": FRENCH, "es": "", "de": ""}
     for lang, text in files.items():
@@ -322,3 +323,59 @@ def test_english_falls_back_to_basic_english():
     assert bible.english_code({"3", "l"}) == "3"
     with pytest.raises(RuntimeError, match="English"):
         bible.english_code({"l", "v"})
+
+
+# --- back-translation ----------------------------------------------------------------------
+
+BAZ_AND_QUX = """
+Package: baz
+Description-md5: eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee
+Description-en: a viewer for baz images
+
+Package: qux
+Description-md5: dddddddddddddddddddddddddddddddd
+Description-en: a library for qux archives
+"""
+
+
+def backtranslation_lists(tmp_path):
+    lists = apt_lists(tmp_path)
+    (lists / "host_dists_x_main_i18n_Translation-en").write_text(ENGLISH + BAZ_AND_QUX, "utf-8")
+    (lists / "host_dists_x_main_i18n_Translation-es").write_text(
+        "Package: baz\nDescription-md5: eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\n"
+        "Description-es: un visor de imágenes baz\n", "utf-8")
+    return lists
+
+
+def test_backtranslation_takes_english_without_spanish_and_never_held_out(tmp_path):
+    from multimodal.data.translate.backtranslate import choose, english_without_spanish
+
+    # baz has a human Spanish description, qux is held out, "Features:" is too short.
+    got = english_without_spanish(backtranslation_lists(tmp_path), {"ddtp:qux"})
+    assert got == {s: "ddtp:foo" for s in (
+        "tools for foo files", "Foo is a tool.", "It reads e.g. JPEG and PNG files.",
+        "small memory use, even on old machines", "This paragraph has two sentences.",
+        "The French has only one.")}
+    assert choose(got, 3) == choose(dict(reversed(got.items())), 3)  # order-free
+    assert len(choose(got, 3)) == 3
+
+
+def test_backtranslation_runs_apertium_once_then_reads_its_cache(tmp_path, monkeypatch):
+    from multimodal.data.translate import backtranslate
+    from multimodal.peers import apertium
+
+    if not apertium.from_english_available("es"):
+        pytest.skip("apertium eng-spa is not installed")
+    lists = backtranslation_lists(tmp_path / "lists")
+    first = list(backtranslate.read_backtranslated_pairs(lists, tmp_path, limit=2))
+    assert len(first) == 2
+    for pair in first:
+        assert (pair.lang, pair.domain, pair.doc) == ("es", "synthetic", "bt:foo")
+        assert pair.src and pair.src != pair.en
+    assert len((tmp_path / "backtranslated-es.tsv").read_text("utf-8").splitlines()) == 2
+
+    def no_apertium(*_args):
+        raise AssertionError("the cache should have answered")
+
+    monkeypatch.setattr(apertium, "apertium_from_english", no_apertium)
+    assert list(backtranslate.read_backtranslated_pairs(lists, tmp_path, limit=2)) == first

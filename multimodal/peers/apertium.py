@@ -35,6 +35,8 @@ MODES: dict[str, tuple[str, ...] | None] = {
     "fr": ("fr-es", "spa-eng"),
     "de": None,
 }
+# English -> source language, for synthetic training sources (data/translate/backtranslate.py).
+FROM_ENGLISH = {"es": ("eng-spa",)}
 
 # Everything that could end a line for Apertium or for us, plus NUL (its flush character).
 _LINE_BREAKS = re.compile("[\r\n\x00\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -77,6 +79,11 @@ def apertium_available(lang: str) -> bool:
     """Whether apertium and every mode `lang` needs are installed (False for German)."""
     modes = _modes_for(lang)
     return modes is not None and set(modes) <= _installed_modes()
+
+
+def from_english_available(lang: str) -> bool:
+    """Whether apertium can translate English into `lang` here."""
+    return lang in FROM_ENGLISH and set(FROM_ENGLISH[lang]) <= _installed_modes()
 
 
 def _clean(sentence: str) -> str:
@@ -128,6 +135,19 @@ def apertium_translate(sentences: list[str], lang: str) -> list[str] | None:
     modes = _modes_for(lang)
     if modes is None:
         return None
+    return _through(sentences, modes, _SPELLINGS.get(lang))
+
+
+def apertium_from_english(sentences: list[str], lang: str) -> list[str]:
+    """`lang` translations of English `sentences`, for back-translation (Spanish only)."""
+    if lang not in FROM_ENGLISH:
+        raise ValueError(f"apertium has no English -> {lang!r} mode here")
+    return _through(sentences, FROM_ENGLISH[lang])
+
+
+def _through(sentences: list[str], modes: tuple[str, ...], table: dict | None = None
+             ) -> list[str]:
+    """`sentences` through `modes` in turn, one process per mode."""
     if shutil.which("apertium") is None:
         raise ApertiumError(f"apertium is not installed; {_install_hint()}")
     missing = [m for m in modes if m not in _installed_modes()]
@@ -135,7 +155,6 @@ def apertium_translate(sentences: list[str], lang: str) -> list[str] | None:
         raise ApertiumError(
             f"apertium mode(s) {', '.join(missing)} not installed; {_install_hint()}"
         )
-    table = _SPELLINGS.get(lang)
     out = [s.translate(table) for s in sentences] if table else list(sentences)
     for mode in modes:
         out = _run_mode([_clean(s) for s in out], mode)

@@ -27,7 +27,9 @@ from .pairs import Pair, group_of, parse_group
 # Held-out pairs wanted per (language, domain); a document bigger than HUGE x this stays in
 # training so that one giant gettext domain cannot swallow a whole held-out set.
 TEST_PAIRS, DEV_PAIRS, HUGE = 500, 300, 2
-TRAIN_ONLY = {"phrases"}  # names and stamp sentences: no held-out set (see phrases.py)
+# No held-out sets from names and stamp sentences (phrases.py) or machine-made Spanish
+# (backtranslate.py): they are training material only.
+TRAIN_ONLY = {"phrases", "synthetic"}
 
 
 EVERYDAY = Path(__file__).with_name("everyday.tsv")
@@ -102,6 +104,7 @@ def write_split(path: Path, pairs: list[Pair]) -> None:
 def _sources(work: Path) -> dict[str, Callable[[], Iterable[Pair]]]:
     from .appstream import read_appstream_pairs
     from .archive import fetch
+    from .backtranslate import read_backtranslated_pairs
     from .bible import read_bible_pairs
     from .ddtp import read_ddtp_pairs
     from .gettext_catalogs import read_gettext_pairs
@@ -112,7 +115,9 @@ def _sources(work: Path) -> dict[str, Callable[[], Iterable[Pair]]]:
             "appstream": lambda: read_appstream_pairs(fetch(debian)),
             "bible": lambda: read_bible_pairs(work / "sources"),
             "gettext": lambda: read_gettext_pairs(work / "sources"),
-            "phrases": read_phrase_pairs}
+            "phrases": read_phrase_pairs,
+            "backtranslated": lambda: read_backtranslated_pairs(fetch(debian),
+                                                                work / "sources")}
 
 
 def split_pinned(pairs: list[Pair], pinned: dict, held: dict[str, list[Pair]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 LANGUAGES = ("fr", "es", "de")
-DOMAINS = ("descriptions", "bible", "ui", "phrases")
+DOMAINS = ("descriptions", "bible", "ui", "phrases", "synthetic")
 
 
 @dataclass(frozen=True)
@@ -27,4 +27,4 @@ def parse_group(group: str) -> tuple[str, str]:
     lang, doc = group.split(":", 1)
     prefix = doc.split(":", 1)[0]
     return lang, {"ddtp": "descriptions", "bible": "bible", "gettext": "ui",
-                  "stamps": "phrases", "cldr": "phrases"}[prefix]
+                  "stamps": "phrases", "cldr": "phrases", "bt": "synthetic"}[prefix]
