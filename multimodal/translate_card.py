@@ -92,10 +92,14 @@ def write_card(pipe: Pipeline, rows: list[dict], everyday: list[dict], bundle: P
         "Louis Segond 1910, Reina-Valera 1909; no German Bible there is clearly public "
         "domain) and gettext catalogues of Debian packages, plus short everyday phrases for "
         "training only: Tux Paint stamps' sentences with their human translations and "
-        "Unicode CLDR names (emoji, languages, countries, months, weekdays, date words). "
-        "Held-out sets are whole documents (packages, Bible books, gettext domains); every "
-        "training pair whose source or English side appears in a held-out set, or in the "
-        "everyday sentences below, was removed.", "",
+        "Unicode CLDR names (emoji, languages, countries, months, weekdays, date words), "
+        "and Spanish by back-translation (`synthetic`, training only): human English "
+        "descriptions of packages without a Spanish translation, put into Spanish by "
+        "Apertium's `eng-spa`. "
+        "Held-out sets are whole documents (packages, Bible books, gettext domains), pinned "
+        "pair by pair in `multimodal/data/translate/held_out.tsv`; every training pair whose "
+        "source or English side appears in a held-out set, or in the everyday sentences "
+        "below, was removed, and so was every other pair of a held-out document.", "",
         _counts_table(), "",
         "## Training", "",
         f"{training.get('steps', '?')} steps of {training.get('batch_size', '?')} sentences "
