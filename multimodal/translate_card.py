@@ -15,10 +15,11 @@ from .tables import markdown_table
 from .translate_eval import apertium_or_none, format_table
 
 
-def everyday_rows(pipe: Pipeline, beam: int | None = None) -> list[dict]:
+def everyday_rows(pipe: Pipeline) -> list[dict]:
+    """The everyday sentences with our output (the pipeline's own search) and Apertium's."""
     with open(EVERYDAY, encoding="utf-8") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
-    ours = pipe.predict([r["source"] for r in rows], beam=beam)
+    ours = pipe.predict([r["source"] for r in rows])
     for r, p in zip(rows, ours, strict=True):
         r["ours"] = p.text
     for lang in ("fr", "es", "de"):
