@@ -1,4 +1,4 @@
-"""`python -m multimodal {models,predict,data,train,evaluate,tune,bench}`.
+"""`python -m multimodal {models,predict,data,train,evaluate,tune,average,bench}`.
 
 User mistakes (a corrupt image, a missing file, a broken bundle) end with one line on
 stderr and a non-zero exit code, never a traceback."""
@@ -206,6 +206,14 @@ def cmd_tune(args) -> int:
     return run(pipe, dev, args)
 
 
+def cmd_average(args) -> int:
+    from .average import average_bundles
+
+    out = average_bundles(args.bundles, args.out, precision=args.precision)
+    print(f"averaged {len(args.bundles)} bundles into {out}")
+    return 0
+
+
 def cmd_bench(args) -> int:
     if args.task:
         # A shipped bundle's speed next to its peer engine (multimodal/bench_<task>.py).
@@ -343,6 +351,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_tune)
+
+    p = sub.add_parser("average", help="the weight average of bundles of one model")
+    p.add_argument("bundles", nargs="+", metavar="BUNDLE",
+                   help="bundle folders with the same architecture and tokenizers")
+    p.add_argument("--out", required=True, help="the bundle folder to write")
+    p.add_argument("--precision", choices=("fp32", "fp16", "int8"),
+                   help="how to store the weights (default: as the first bundle)")
+    p.set_defaults(func=cmd_average)
 
     p = sub.add_parser("bench", help="decoding throughput per encoder family")
     p.add_argument("--device", help="default: CUDA if present, else CPU")

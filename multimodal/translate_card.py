@@ -72,6 +72,9 @@ def write_card(pipe: Pipeline, rows: list[dict], everyday: list[dict], bundle: P
                                             round(r["bleu"], 1) for r in rows}}
     config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
     training = meta.get("training", {})
+    # An averaged bundle (`average`) has no dev score of its own from training.
+    dev_text = (f"; dev BLEU (greedy, {training.get('dev_examples', '?')} sentences) {dev}"
+                if dev is not None else "")
     enc, dec = config["encoder"]["args"], config["decoder"]
     size_mb = sum(f.stat().st_size for f in bundle.iterdir() if f.is_file()) / 1e6
     lines = [
@@ -105,8 +108,7 @@ def write_card(pipe: Pipeline, rows: list[dict], everyday: list[dict], bundle: P
         "## Training", "",
         f"{training.get('steps', '?')} steps of {training.get('batch_size', '?')} sentences "
         f"in {training.get('seconds', 0) / 60:.0f} minutes on {training.get('hardware', '?')}"
-        f"; dev BLEU (greedy, {training.get('dev_examples', '?')} sentences) "
-        f"{dev}. {training.get('notes', '')}".rstrip(), "",
+        f"{dev_text}. {training.get('notes', '')}".rstrip(), "",
         "## Held-out test scores (sacreBLEU, beam search)", "",
         format_table(rows), "",
         f"Ours: beam {pipe.options.beam}, length penalty {pipe.options.length_penalty} "

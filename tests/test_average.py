@@ -1,0 +1,65 @@
+"""`average`: the weight average of bundles of one model, refused for different models."""
+
+import json
+
+import pytest
+import torch
+from helpers import ENGLISH, FRENCH, text_config
+
+import multimodal
+from multimodal.average import average_bundles
+from multimodal.bundle import CONFIG_NAME, load_bundle, save_bundle
+from multimodal.cli import main
+from multimodal.errors import BundleError
+from multimodal.model import build_model
+from multimodal.tokenizer import Tokenizer
+
+
+def _shifted(text_bundle, folder, shift: float):
+    """The text bundle with every float weight moved by `shift`, and a made-up score."""
+    model, config, toks = load_bundle(text_bundle, "cpu")
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(shift)
+    config["metadata"] = {**config.get("metadata", {}), "metrics": {"dev_score": 99.0}}
+    return save_bundle(folder, model, config, toks), model
+
+
+def test_average_is_the_mean_and_forgets_the_scores_of_its_parts(text_bundle, tmp_path):
+    a, model_a = _shifted(text_bundle, tmp_path / "a", 0.0)
+    b, model_b = _shifted(text_bundle, tmp_path / "b", 0.5)
+    out = average_bundles([a, b], tmp_path / "avg")
+    averaged, config, _ = load_bundle(out, "cpu")
+    for name, p in averaged.named_parameters():
+        expected = (dict(model_a.named_parameters())[name]
+                    + dict(model_b.named_parameters())[name]) / 2
+        assert torch.allclose(p, expected, atol=1e-6), name
+    assert config["metadata"]["averaged_bundles"] == [str(a), str(b)]
+    assert "metrics" not in config["metadata"]
+
+
+def test_a_bundle_averaged_with_itself_translates_as_before(text_bundle, tmp_path):
+    assert main(["average", str(text_bundle), str(text_bundle), "--out",
+                 str(tmp_path / "same"), "--precision", "int8"]) == 0
+    config = json.loads((tmp_path / "same" / CONFIG_NAME).read_text())
+    assert config["precision"] == "int8"
+    pipe = multimodal.load(tmp_path / "same", "cpu")
+    assert [p.text for p in pipe.predict(FRENCH)] == ENGLISH
+
+
+def test_other_architectures_and_tokenizers_are_refused(text_bundle, tmp_path, capsys):
+    _, config, toks = load_bundle(text_bundle, "cpu")
+    wider = text_config(toks["source"], toks["target"], hidden_dim=96)
+    save_bundle(tmp_path / "wider", build_model(wider), wider, toks)
+    assert main(["average", str(text_bundle), str(tmp_path / "wider"),
+                 "--out", str(tmp_path / "x")]) == 1
+    assert "not the same model" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+    other = {**toks, "target": Tokenizer.train([s.upper() for s in ENGLISH], 60)}
+    model, _, _ = load_bundle(text_bundle, "cpu")
+    save_bundle(tmp_path / "retok", model, config, other)
+    with pytest.raises(BundleError, match="tokenizers differ"):
+        average_bundles([text_bundle, tmp_path / "retok"], tmp_path / "y")
+    with pytest.raises(BundleError, match="at least two"):
+        average_bundles([text_bundle], tmp_path / "z")
