@@ -34,7 +34,7 @@ from .held_out import read_held_out
 from .pairs import Pair
 
 LANG, DOMAIN = "es", "synthetic"
-MAX_PAIRS = 60_000
+MAX_PAIRS = 180_000
 MIN_WORDS, MAX_WORDS = 4, 40
 CHUNK = 2_000  # sentences per Apertium call (progress, and a failure costs one chunk)
 
