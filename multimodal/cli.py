@@ -210,7 +210,7 @@ def cmd_average(args) -> int:
     from .average import average_bundles
 
     out = average_bundles(args.bundles, args.out, precision=args.precision)
-    print(f"averaged {len(args.bundles)} bundles into {out}")
+    print(f"averaged {len(args.bundles)} weights into {out}")
     return 0
 
 
@@ -354,7 +354,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("average", help="the weight average of bundles of one model")
     p.add_argument("bundles", nargs="+", metavar="BUNDLE",
-                   help="bundle folders with the same architecture and tokenizers")
+                   help="bundle folders with the same architecture and tokenizers, or a run's "
+                        "snapshots/step*.safetensors files")
     p.add_argument("--out", required=True, help="the bundle folder to write")
     p.add_argument("--precision", choices=("fp32", "fp16", "int8"),
                    help="how to store the weights (default: as the first bundle)")

@@ -63,3 +63,47 @@ def test_other_architectures_and_tokenizers_are_refused(text_bundle, tmp_path, c
         average_bundles([text_bundle, tmp_path / "retok"], tmp_path / "y")
     with pytest.raises(BundleError, match="at least two"):
         average_bundles([text_bundle], tmp_path / "z")
+
+
+
+def _run_with_snapshot(text_bundle, run, model, step=100):
+    """A run folder as the trainer leaves it: config.json, tokenizers, snapshots/."""
+    from safetensors.torch import save_file
+
+    from multimodal.snapshots import plain_state
+
+    _, config, toks = load_bundle(text_bundle, "cpu")
+    (run / "snapshots").mkdir(parents=True)
+    (run / "config.json").write_text(json.dumps(
+        {k: v for k, v in config.items() if k not in ("tokenizers", "metadata")}))
+    for role, tok in toks.items():
+        tok.save(run / f"{role}.model")
+    snapshot = run / "snapshots" / f"step{step:07d}.safetensors"
+    save_file(plain_state(model), str(snapshot))
+    return snapshot
+
+
+def test_run_snapshots_average_alone_or_with_bundles(text_bundle, tmp_path):
+    """A run's kept snapshots need no bundle: their run folder gives config and tokenizers."""
+    _, model_b = _shifted(text_bundle, tmp_path / "b", 0.5)
+    snapshot = _run_with_snapshot(text_bundle, tmp_path / "run", model_b)
+    base = dict(load_bundle(text_bundle, "cpu")[0].named_parameters())
+    for paths in ([snapshot, text_bundle], [text_bundle, snapshot]):
+        out = average_bundles(paths, tmp_path / f"avg{len(str(paths[0]))}")
+        averaged = load_bundle(out, "cpu")[0]
+        for name, p in averaged.named_parameters():
+            expected = (base[name] + dict(model_b.named_parameters())[name]) / 2
+            assert torch.allclose(p, expected, atol=1e-6), name
+    assert main(["average", str(snapshot), str(snapshot), "--out", str(tmp_path / "two")]) == 0
+    pipe = multimodal.load(tmp_path / "two", "cpu")
+    assert len(pipe.predict(FRENCH)) == len(FRENCH)
+
+    broken = tmp_path / "run" / "snapshots" / "broken.safetensors"
+    broken.write_bytes(b"\x00" * 40)
+    with pytest.raises(BundleError, match="not a run snapshot"):
+        average_bundles([text_bundle, broken], tmp_path / "broken_out")
+    _, _, toks = load_bundle(text_bundle, "cpu")
+    wider = build_model(text_config(toks["source"], toks["target"], hidden_dim=96))
+    other = _run_with_snapshot(text_bundle, tmp_path / "other", wider)
+    with pytest.raises(BundleError, match="do not match its run's config"):
+        average_bundles([text_bundle, other], tmp_path / "wider_out")
