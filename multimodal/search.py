@@ -30,6 +30,7 @@ class SearchOptions:
     no_repeat_ngram: int = 0  # block any n-gram of this size from appearing twice
     nbest: int = 1
     ctc_weight: float = 0.0  # beam > 1 and a CTC head: joint CTC/attention scores, this share
+    coverage_penalty: float = 0.0  # beta of GNMT's coverage penalty on finished hypotheses
 
 
 @dataclass
@@ -49,6 +50,23 @@ def max_lengths(enc: EncoderOutput, options: SearchOptions) -> list[int]:
 
 def _normalise(log_prob: float, length: int, penalty: float) -> float:
     return log_prob / (max(length, 1) ** penalty)
+
+
+def coverage(attention: torch.Tensor) -> float:
+    """GNMT's coverage term (Wu et al. 2016): sum over input positions of
+    log(min(attention received, 1)). 0 when every position was attended to in full, lower
+    for hypotheses that skipped part of the input, which dropped or repeated text shows."""
+    if attention.numel() == 0:
+        return 0.0
+    return attention.sum(0).clamp(1e-6, 1.0).log().sum().item()
+
+
+def _finish(tokens: list[int], log_prob: float, length: int, attention: torch.Tensor,
+            finished: bool, options: SearchOptions) -> Hypothesis:
+    score = _normalise(log_prob, length, options.length_penalty)
+    if options.coverage_penalty:
+        score += options.coverage_penalty * coverage(attention)
+    return Hypothesis(tokens, score, log_prob, attention, finished)
 
 
 def _constrain(log_probs: torch.Tensor, history: torch.Tensor, options: SearchOptions):
@@ -99,11 +117,9 @@ def greedy_search(decoder, enc: EncoderOutput, options: SearchOptions) -> list[l
         for row, item in enumerate(alive):
             if ended[row] or step + 1 >= limits[item]:
                 n = step if ended[row] else step + 1
-                results[item].append(Hypothesis(
-                    seqs[row, :n].tolist(), _normalise(log_prob[row].item(), step + 1,
-                                                       options.length_penalty),
-                    log_prob[row].item(), _attention_rows(atts[row, :n], valid[item]),
-                    bool(ended[row])))
+                results[item].append(_finish(
+                    seqs[row, :n].tolist(), log_prob[row].item(), step + 1,
+                    _attention_rows(atts[row, :n], valid[item]), bool(ended[row]), options))
             else:
                 keep.append(row)
         if len(keep) < len(alive):
@@ -159,10 +175,9 @@ def beam_search(decoder, enc: EncoderOutput, options: SearchOptions,
         for r, c in eos_hits:
             item, row = alive[r], source_row[r, c].item()
             if len(results[item]) < k:
-                lp_sum = top_scores[r, c].item()
-                results[item].append(Hypothesis(
-                    seqs[row].tolist(), _normalise(lp_sum, step + 1, options.length_penalty),
-                    lp_sum, _attention_rows(atts[row], valid[item]), True))
+                results[item].append(_finish(
+                    seqs[row].tolist(), top_scores[r, c].item(), step + 1,
+                    _attention_rows(atts[row], valid[item]), True, options))
 
         # The k best candidates that did not end carry on (at most k of 2k can end).
         scores, pick = top_scores.masked_fill(is_eos, float("-inf")).topk(k)
@@ -179,10 +194,9 @@ def beam_search(decoder, enc: EncoderOutput, options: SearchOptions,
                 if not results[item]:  # nothing ended: fall back to the best unfinished
                     for j, lp_sum in enumerate(scores[r].tolist()):
                         if j == 0 or lp_sum > float("-inf"):
-                            results[item].append(Hypothesis(
-                                seqs[r * k + j].tolist(),
-                                _normalise(lp_sum, step + 1, options.length_penalty), lp_sum,
-                                _attention_rows(atts[r * k + j], valid[item]), False))
+                            results[item].append(_finish(
+                                seqs[r * k + j].tolist(), lp_sum, step + 1,
+                                _attention_rows(atts[r * k + j], valid[item]), False, options))
                 continue
             keep.append(r)
         if len(keep) == n_alive:

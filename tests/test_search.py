@@ -104,3 +104,33 @@ def test_attention_rows_are_distributions_over_real_positions():
             att = nbest[0].attention
             assert att.shape[1] == n
             assert torch.allclose(att.sum(1), torch.ones(len(att)), atol=1e-5)
+
+
+def test_coverage_term_rewards_attending_to_every_input_position():
+    from multimodal.search import coverage
+
+    full = torch.tensor([[0.5, 0.5, 0.0], [0.0, 0.5, 1.0], [0.5, 0.0, 0.0]])
+    assert coverage(full) == pytest.approx(0.0)  # every column sums to at least 1
+    skipped = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.9, 0.1]])
+    assert coverage(skipped) == pytest.approx(torch.tensor(0.1).log().item(), abs=1e-5)
+    assert coverage(torch.zeros(0, 3)) == 0.0
+
+
+def test_coverage_penalty_reranks_finished_hypotheses_by_their_attention():
+    from multimodal.search import coverage
+
+    model = random_text_model(5)
+    x, lengths = random_batch(5)
+    enc = model.encode(x, lengths)
+    plain = beam_search(model.decoder, enc, SearchOptions(beam=4, max_len_b=12, nbest=4))
+    beta = 2.0
+    covered = beam_search(model.decoder, enc, SearchOptions(beam=4, max_len_b=12, nbest=4,
+                                                            coverage_penalty=beta))
+    assert any(coverage(h.attention) < -0.1 for hyps in plain for h in hyps)
+    for before, after in zip(plain, covered, strict=True):
+        # The same hypotheses, each score moved by beta times its coverage, sorted anew.
+        assert sorted(h.tokens for h in before) == sorted(h.tokens for h in after)
+        moved = {tuple(h.tokens): h.score + beta * coverage(h.attention) for h in before}
+        for h in after:
+            assert h.score == pytest.approx(moved[tuple(h.tokens)], abs=1e-4)
+        assert [h.score for h in after] == sorted((h.score for h in after), reverse=True)
