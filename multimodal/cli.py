@@ -180,6 +180,11 @@ def cmd_evaluate(args) -> int:
         # The task's own held-out report (multimodal/<task>_eval.py), next to its peer.
         return _task_module(f"multimodal.{args.task}_eval").run(pipe, args)
     examples = read_examples(args.test, args.format)
+    if args.task == "translate" and not args.output:
+        from .translate_eval import has_corpus_groups, run
+
+        if has_corpus_groups(examples):  # the corpus's own format: per language and domain
+            return run(pipe, args)
     if args.limit:
         examples = examples[:: max(1, len(examples) // args.limit)][: args.limit]
     result = evaluate_examples(pipe, examples, beam=args.beam, batch_size=args.batch_size)

@@ -61,8 +61,18 @@ def format_table(rows: list[dict]) -> str:
                                  "copy_bleu", "copy_chrf")] for r in rows])
 
 
+def has_corpus_groups(examples: list[Example]) -> bool:
+    """Whether every pair names its language and document as the built corpus does
+    (`fr:ddtp:<package>`), so that it can be scored per language and domain."""
+    try:
+        return bool(examples) and all(parse_group(e.group) for e in examples)
+    except (KeyError, ValueError):
+        return False
+
+
 def run(pipe: Pipeline, args) -> int:
-    """`evaluate --task translate`: the built corpus's test set, per language and domain."""
+    """`evaluate --task translate`: the built corpus's test set (or `--test`, a file in its
+    format such as its dev set), per language and domain."""
     import json
     from pathlib import Path
 
@@ -70,10 +80,12 @@ def run(pipe: Pipeline, args) -> int:
     from .data.translate.build import corpus_dir
     from .errors import MultimodalError
 
-    test = corpus_dir() / "test.tsv"
+    test = Path(args.test) if args.test else corpus_dir() / "test.tsv"
     if not test.exists():
         raise MultimodalError(f"{test} is missing: build it with "
                               "`python -m multimodal data translate`, or pass --test PATH")
+    if args.card and args.test:
+        raise MultimodalError("--card scores the built corpus's test set: leave out --test")
     if args.beam:  # one place for the search: the table, the everyday rows and the card
         pipe.options = replace(pipe.options, beam=args.beam)
     rows = translation_table(pipe, read_sentence_pairs(test), batch_size=args.batch_size,

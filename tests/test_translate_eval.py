@@ -44,3 +44,24 @@ def test_everyday_sentences_are_scored_per_language_next_to_apertium():
     assert fr.startswith("| fr | 5 | 100.0 | 100.0 |") and not fr.endswith("| n/a | n/a |")
     assert "| de | 1 | 0.0 |" in table and table.endswith("| n/a | n/a |")
     assert "| es |" not in table  # no Spanish sentences, no row
+
+
+def test_a_file_in_the_corpus_format_is_scored_per_language_and_domain(text_bundle, tmp_path,
+                                                                       capsys):
+    from multimodal.cli import main
+
+    dev = tmp_path / "dev.tsv"
+    dev.write_text("".join(f"{f}\t{e}\tfr:ddtp:pkg{i}\n"
+                           for i, (f, e) in enumerate(zip(FRENCH, ENGLISH, strict=True))))
+    assert main(["evaluate", "--task", "translate", "--weights", str(text_bundle),
+                 "--test", str(dev), "--beam", "2"]) == 0
+    assert "| fr | descriptions | 5 | 100.0 |" in capsys.readouterr().out
+    # Its dev set must never end up in the model card as test scores.
+    assert main(["evaluate", "--task", "translate", "--weights", str(text_bundle),
+                 "--test", str(dev), "--card"]) == 1
+    assert "leave out --test" in capsys.readouterr().err
+    plain = tmp_path / "plain.tsv"  # no groups: one overall score, as for any pairs file
+    plain.write_text("".join(f"{f}\t{e}\n" for f, e in zip(FRENCH, ENGLISH, strict=True)))
+    assert main(["evaluate", "--task", "translate", "--weights", str(text_bundle),
+                 "--test", str(plain)]) == 0
+    assert "BLEU 100.00" in capsys.readouterr().out
