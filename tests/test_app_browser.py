@@ -162,7 +162,10 @@ def test_a_microphone_recording_is_transcribed(app_url):
             audio.get_by_label("Record audio").click()
             audio.get_by_role("button", name="Record", exact=True).click()
             page.wait_for_timeout(2000)
-            audio.get_by_role("button", name="Stop").first.click()
+            # The page uploads the recording once it stops; a click before the upload has
+            # finished would rightly be told to record something first.
+            with page.expect_response(lambda r: "/upload" in r.url, timeout=WAIT_MS):
+                audio.get_by_role("button", name="Stop").first.click()
             expect(audio.locator("audio").first).to_be_attached(timeout=WAIT_MS)
             page.locator("#transcribe-button").click()
             assert isinstance(wait_for_result(page, "transcribe"), str)
