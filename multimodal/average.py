@@ -15,7 +15,7 @@ from pathlib import Path
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
-from .bundle import load_bundle, save_bundle
+from .bundle import check_state, load_bundle, save_bundle
 from .errors import BundleError
 from .model import EncoderDecoder, build_model
 from .snapshots import average_states, plain_state
@@ -68,11 +68,6 @@ def load_snapshot(path: str | Path) -> tuple[EncoderDecoder, dict, dict[str, Tok
         raise BundleError(f"{path}: not a run snapshot with its run folder's config.json "
                           f"and tokenizers ({err})") from None
     model = build_model(config)
-    own = model.state_dict()
-    differs = sorted(k for k in own.keys() | state.keys()
-                     if k not in own or k not in state or own[k].shape != state[k].shape)
-    if differs:
-        raise BundleError(f"{path}: its weights do not match its run's config "
-                          f"({len(differs)} tensors differ, e.g. {differs[0]})")
+    check_state(path, state, model.state_dict())  # the run's config.json is the config
     model.load_state_dict(state)
     return model.eval(), config, tokenizers

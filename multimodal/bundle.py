@@ -125,6 +125,19 @@ def read_config(path: str | Path) -> tuple[Path, dict]:
     return path, config
 
 
+def check_state(path, state: dict[str, torch.Tensor], expected: dict[str, torch.Tensor]):
+    """Raise BundleError unless `state` has exactly the tensors, and shapes, of `expected`."""
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    if missing or unexpected:
+        raise BundleError(f"{path}: weights do not match the config (missing {missing[:3]}, "
+                          f"unexpected {unexpected[:3]})")
+    for name, tensor in state.items():
+        if tensor.shape != expected[name].shape:
+            raise BundleError(f"{path}: {name} has shape {tuple(tensor.shape)}, the config "
+                              f"needs {tuple(expected[name].shape)}")
+
+
 def load_bundle(path: str | Path, device: str | torch.device = "cpu"):
     """-> (model in eval mode on `device`, config, {role: Tokenizer})."""
     path, config = read_config(path)
@@ -146,15 +159,8 @@ def load_bundle(path: str | Path, device: str | torch.device = "cpu"):
         raise BundleError(f"{path}: {WEIGHTS_NAME} is corrupt or not a safetensors file "
                           f"({err})") from None
     expected = _unique_state(model)
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    if missing or unexpected:
-        raise BundleError(f"{path}: weights do not match the config (missing {missing[:3]}, "
-                          f"unexpected {unexpected[:3]})")
+    check_state(path, state, expected)
     for name, tensor in state.items():
-        if tensor.shape != expected[name].shape:
-            raise BundleError(f"{path}: {name} has shape {tuple(tensor.shape)}, the config "
-                              f"needs {tuple(expected[name].shape)}")
         with torch.no_grad():
             expected[name].copy_(tensor)  # copy_ casts fp16 back to the model's dtype
     model.encoder.load_external_state()

@@ -184,7 +184,7 @@ def cmd_evaluate(args) -> int:
         from .translate_eval import has_corpus_groups, run
 
         if has_corpus_groups(examples):  # the corpus's own format: per language and domain
-            return run(pipe, args)
+            return run(pipe, args, examples)
     if args.limit:
         examples = examples[:: max(1, len(examples) // args.limit)][: args.limit]
     result = evaluate_examples(pipe, examples, beam=args.beam, batch_size=args.batch_size)

@@ -70,9 +70,9 @@ def has_corpus_groups(examples: list[Example]) -> bool:
         return False
 
 
-def run(pipe: Pipeline, args) -> int:
-    """`evaluate --task translate`: the built corpus's test set (or `--test`, a file in its
-    format such as its dev set), per language and domain."""
+def run(pipe: Pipeline, args, examples: list[Example] | None = None) -> int:
+    """`evaluate --task translate`: the built corpus's test set (or `examples`, read from
+    `--test` in its format, such as its dev set), per language and domain."""
     import json
     from pathlib import Path
 
@@ -80,15 +80,17 @@ def run(pipe: Pipeline, args) -> int:
     from .data.translate.build import corpus_dir
     from .errors import MultimodalError
 
-    test = Path(args.test) if args.test else corpus_dir() / "test.tsv"
-    if not test.exists():
-        raise MultimodalError(f"{test} is missing: build it with "
-                              "`python -m multimodal data translate`, or pass --test PATH")
-    if args.card and args.test:
+    if examples is None:
+        test = corpus_dir() / "test.tsv"
+        if not test.exists():
+            raise MultimodalError(f"{test} is missing: build it with "
+                                  "`python -m multimodal data translate`, or pass --test PATH")
+        examples = read_sentence_pairs(test)
+    elif args.card:
         raise MultimodalError("--card scores the built corpus's test set: leave out --test")
     if args.beam:  # one place for the search: the table, the everyday rows and the card
         pipe.options = replace(pipe.options, beam=args.beam)
-    rows = translation_table(pipe, read_sentence_pairs(test), batch_size=args.batch_size,
+    rows = translation_table(pipe, examples, batch_size=args.batch_size,
                              limit=args.limit)
     print(json.dumps(rows, indent=2) if args.json else format_table(rows))
     if args.card:
