@@ -67,7 +67,11 @@ def load_snapshot(path: str | Path) -> tuple[EncoderDecoder, dict, dict[str, Tok
     except (OSError, ValueError, RuntimeError, SafetensorError) as err:
         raise BundleError(f"{path}: not a run snapshot with its run folder's config.json "
                           f"and tokenizers ({err})") from None
-    model = build_model(config)
+    try:
+        model = build_model(config)
+    except (TypeError, ValueError, KeyError) as err:  # as load_bundle says of a bundle's
+        raise BundleError(f"{run / 'config.json'}: the config does not describe a buildable "
+                          f"model ({err})") from None
     check_state(path, state, model.state_dict())  # the run's config.json is the config
     model.load_state_dict(state)
     return model.eval(), config, tokenizers

@@ -65,7 +65,6 @@ def test_other_architectures_and_tokenizers_are_refused(text_bundle, tmp_path, c
         average_bundles([text_bundle], tmp_path / "z")
 
 
-
 def _run_with_snapshot(text_bundle, run, model, step=100):
     """A run folder as the trainer leaves it: config.json, tokenizers, snapshots/."""
     from safetensors.torch import save_file
@@ -88,8 +87,8 @@ def test_run_snapshots_average_alone_or_with_bundles(text_bundle, tmp_path):
     _, model_b = _shifted(text_bundle, tmp_path / "b", 0.5)
     snapshot = _run_with_snapshot(text_bundle, tmp_path / "run", model_b)
     base = dict(load_bundle(text_bundle, "cpu")[0].named_parameters())
-    for paths in ([snapshot, text_bundle], [text_bundle, snapshot]):
-        out = average_bundles(paths, tmp_path / f"avg{len(str(paths[0]))}")
+    for i, paths in enumerate(([snapshot, text_bundle], [text_bundle, snapshot])):
+        out = average_bundles(paths, tmp_path / f"avg{i}")
         averaged = load_bundle(out, "cpu")[0]
         for name, p in averaged.named_parameters():
             expected = (base[name] + dict(model_b.named_parameters())[name]) / 2
@@ -107,3 +106,6 @@ def test_run_snapshots_average_alone_or_with_bundles(text_bundle, tmp_path):
     other = _run_with_snapshot(text_bundle, tmp_path / "other", wider)
     with pytest.raises(BundleError, match="has shape"):
         average_bundles([text_bundle, other], tmp_path / "wider_out")
+    (tmp_path / "other" / "config.json").write_text(json.dumps({"task": "translate"}))
+    with pytest.raises(BundleError, match="does not describe a buildable model"):
+        average_bundles([text_bundle, other], tmp_path / "unbuildable_out")
