@@ -18,7 +18,7 @@ from multimodal.data.speech.generated import GENERATORS
 from multimodal.data.speech.normalize import Text, normalize
 from multimodal.data.speech.numbers import cardinal, digits, ordinal, year
 from multimodal.data.speech.plan import training_plan
-from multimodal.data.speech.texts import collect, evaluation_keys, split_of
+from multimodal.data.speech.texts import collect, corpus_texts, evaluation_keys, split_of
 from multimodal.errors import MultimodalError
 
 FLITE = [engines.VOICE_BY_NAME["flite-slt"], engines.VOICE_BY_NAME["flite-awb"]]
@@ -96,6 +96,22 @@ def test_plan_never_speaks_an_evaluation_sentence_even_a_generated_one():
     excluded = frozenset(evaluation_keys(long))
     again = list(training_plan(_corpus(), FLITE, 0.05, excluded))
     assert again and not long & {u.text.transcript for u in again}
+
+
+def test_missing_sources_stop_the_build_instead_of_shrinking_it(tmp_path):
+    # Without the translation corpus the plan would be another, much smaller corpus.
+    stamps = tmp_path / "stamps"
+    stamps.mkdir()
+    (stamps / "cat.txt").write_text("A cat asleep on a warm rug.\nfr.utf8=Un chat.\n")
+    with pytest.raises(MultimodalError, match="data translate"):
+        corpus_texts(set(), translation=tmp_path / "no-such.tsv", stamps=stamps)
+    translation = tmp_path / "train.tsv"
+    translation.write_text("Un grand arbre vert.\tA big green tree.\tfr:ddtp:tree\n")
+    with pytest.raises(MultimodalError, match="tuxpaint-stamps-default"):
+        corpus_texts(set(), translation=translation, stamps=tmp_path / "none")
+    texts = corpus_texts(set(), translation=translation, stamps=stamps)
+    assert [t.transcript for t in texts["stamps"]] == ["a cat asleep on a warm rug"]
+    assert [t.transcript for t in texts["descriptions"]] == ["a big green tree"]
 
 
 def test_bad_size_setting_is_a_clear_error(monkeypatch):

@@ -105,10 +105,13 @@ def evaluation_keys(transcripts: Iterable[str] | None = None) -> set[str]:
 
 
 def translation_english(path: Path | None = None) -> Iterator[tuple[str, str]]:
-    """(English sentence, domain) from the translation corpus, if it has been built."""
+    """(English sentence, domain) from the translation corpus, which must be built: without
+    it the plan would silently become a different, much smaller corpus."""
     path = path or cache_dir() / "translate" / "train.tsv"
     if not path.is_file():
-        return
+        raise MultimodalError(f"{path} is missing: the speech corpus speaks the English side "
+                              "of the translation corpus, so build that first "
+                              "(python -m multimodal data translate)")
     for example in read_sentence_pairs(path):
         doc = example.group.split(":")[1] if example.group.count(":") >= 1 else ""
         if doc in CORPUS_DOMAINS:  # the stamps and names come in as speech sources of their own
@@ -151,8 +154,7 @@ def corpus_texts(excluded: AbstractSet[str], translation: Path | None = None,
         yield from translation_english(translation)
 
     texts = collect(raw(), excluded)
-    if not texts:
-        raise MultimodalError("no English sentences found: build the translation corpus first "
-                              "(python -m multimodal data translate) or install "
+    if "stamps" not in texts:
+        raise MultimodalError("no Tux Paint stamp sentences found: install the Debian package "
                               "tuxpaint-stamps-default")
     return texts
