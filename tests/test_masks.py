@@ -96,3 +96,22 @@ def test_padding_gets_no_attention(attention):
         for t in range(5):  # incremental steps give the same weights
             _, state = decoder(target[:, t:t + 1], state)
             assert torch.allclose(decoder.attention_weights[:, 0], weights[:, t], atol=1e-5)
+
+
+def test_vtlp_moves_a_tone_by_its_factor_only_in_training():
+    from multimodal.encoders.audio import warped_filters
+
+    encoder = build_encoder("cnn_bilstm", d_model=32, vtlp=0.1)
+    filters = encoder.mel.mel_scale.fb  # [201 bins, 80 mels]
+    assert torch.equal(warped_filters(filters, torch.tensor([1.0]))[0], filters)
+    tone_bin = 60  # 2.4 kHz, below the warp's bend
+    for alpha in (0.9, 1.1):
+        warped = warped_filters(filters, torch.tensor([alpha]))[0]
+        assert warped[tone_bin].argmax() == filters[round(alpha * tone_bin)].argmax()
+        assert warped[tone_bin].argmax() != filters[tone_bin].argmax()
+    wave, lengths = torch.randn(2, 8000), torch.tensor([8000, 6000])
+    encoder.eval()  # inference never warps: the same clip gives the same features
+    assert torch.equal(encoder.features(wave, lengths)[0], encoder.features(wave, lengths)[0])
+    encoder.train()
+    assert not torch.equal(encoder.features(wave, lengths)[0],
+                           encoder.features(wave, lengths)[0])

@@ -30,6 +30,23 @@ class ConvBlock(nn.Module):
         return x, (frames - 1) // 2 + 1
 
 
+def warped_filters(filters: torch.Tensor, factors: torch.Tensor,
+                   boundary: float = 0.8) -> torch.Tensor:
+    """Mel filters [F, M] -> one warped copy per factor [B, F, M]: the energy of frequency f
+    lands in the filters of alpha * f, piecewise linearly so that the top bin stays the top
+    bin (Jaitly & Hinton's warp, with its bend at `boundary` of the band)."""
+    bins = filters.shape[0] - 1
+    f = torch.arange(bins + 1, dtype=filters.dtype, device=filters.device)
+    alpha = factors.to(filters.device, filters.dtype).unsqueeze(1)  # [B, 1]
+    bend = boundary * bins * alpha.clamp(max=1) / alpha  # where the line changes slope
+    warped = torch.where(f <= bend, alpha * f,
+                         bins - (bins - alpha * bend) * (bins - f) / (bins - bend))
+    low = warped.floor().long().clamp(0, bins)
+    frac = (warped - low).unsqueeze(-1)
+    high = (low + 1).clamp(max=bins)
+    return filters[low] * (1 - frac) + filters[high] * frac
+
+
 @register_encoder("cnn_bilstm")
 class CNNBiLSTMAudioEncoder(Encoder):
     modality = "audio"
@@ -37,7 +54,7 @@ class CNNBiLSTMAudioEncoder(Encoder):
     def __init__(self, d_model: int = 256, sample_rate: int = 16000, n_mels: int = 80,
                  n_fft: int = 400, hop_length: int = 160, conv_channels: int = 64,
                  conv_blocks: int = 2, lstm_layers: int = 3, dropout: float = 0.2,
-                 spec_augment: bool = True):
+                 spec_augment: bool = True, vtlp: float = 0.1):
         super().__init__()
         if d_model % 2:
             raise ValueError("d_model must be even: each LSTM direction gets half")
@@ -51,6 +68,10 @@ class CNNBiLSTMAudioEncoder(Encoder):
             torchaudio.transforms.FrequencyMasking(n_mels // 5, iid_masks=True),
             torchaudio.transforms.TimeMasking(40, iid_masks=True, p=0.2),
         ) if spec_augment else None
+        # VTLP (Jaitly & Hinton 2013): in training, each utterance's frequency axis is
+        # stretched by a factor in [1 - vtlp, 1 + vtlp], as if a longer or shorter vocal tract
+        # had spoken it; a few synthetic voices then stand for many speakers.
+        self.vtlp = vtlp
         self.convs = nn.ModuleList(ConvBlock(1 if i == 0 else conv_channels, conv_channels)
                                    for i in range(conv_blocks))
         freq = n_mels
@@ -71,13 +92,22 @@ class CNNBiLSTMAudioEncoder(Encoder):
         if wave.shape[1] < self.n_fft:
             wave = nn.functional.pad(wave, (0, self.n_fft - wave.shape[1]))
         with torch.autocast(wave.device.type, enabled=False):
-            mel = torch.log(self.mel(wave.float()) + 1e-6)
+            power = self.mel.spectrogram(wave.float())  # [B, F, T]
+            if self.training and self.vtlp:
+                filters = warped_filters(self.mel.mel_scale.fb, self.vtlp_factors(len(wave)))
+                mel = torch.bmm(filters.transpose(1, 2), power)
+            else:
+                mel = self.mel.mel_scale(power)
+            mel = torch.log(mel + 1e-6)
         frames = ((lengths.clamp(min=self.n_fft) - self.n_fft) // self.hop_length + 1)
         mask = lengths_to_mask(frames, mel.shape[-1]).unsqueeze(1)  # [B, 1, T]
         count = frames.view(-1, 1, 1).to(mel.dtype)
         mean = (mel * mask).sum(-1, keepdim=True) / count
         var = (((mel - mean) * mask) ** 2).sum(-1, keepdim=True) / count
         return (mel - mean) / (var.sqrt() + 1e-5) * mask, frames
+
+    def vtlp_factors(self, n: int) -> torch.Tensor:
+        return 1 + (torch.rand(n) * 2 - 1) * self.vtlp
 
     def forward(self, wave: torch.Tensor, lengths: torch.Tensor | None = None) -> EncoderOutput:
         if lengths is None:
