@@ -40,6 +40,11 @@ def _corpus() -> list[str]:
     return lines
 
 
+def _vtlp(pipe: Pipeline) -> str:
+    warp = getattr(pipe.model.encoder, "vtlp", 0.0)
+    return f", and VTLP (each clip's frequency axis stretched by up to {warp:.0%})" if warp else ""
+
+
 def write_card(pipe: Pipeline, table: str, rows: list[dict], beam: int, bundle: Path,
                notes: str = "") -> Path:
     config_path = bundle / CONFIG_NAME
@@ -60,7 +65,8 @@ def write_card(pipe: Pipeline, table: str, rows: list[dict], beam: int, bundle: 
         f"{dec.get('attention', 'additive')} attention) over a "
         f"{len(pipe.tokenizers['target'])}-piece English SentencePiece vocabulary"
         + (f", trained jointly with a CTC head on the encoder (weight {ctc})" if ctc else "")
-        + f". SpecAugment in training. {meta.get('parameters', 0):,} parameters; this bundle "
+        + f". SpecAugment in training{_vtlp(pipe)}. {meta.get('parameters', 0):,} parameters; "
+        f"this bundle "
         f"holds {size_mb:.1f} MB ({config.get('precision', 'fp32')}).", "",
         "## Data: synthetic speech only", "",
         "Built by `python -m multimodal data speech`: English sentences (the English side of "
