@@ -66,8 +66,7 @@ def write_card(pipe: Pipeline, table: str, rows: list[dict], beam: int, bundle: 
         f"{len(pipe.tokenizers['target'])}-piece English SentencePiece vocabulary"
         + (f", trained jointly with a CTC head on the encoder (weight {ctc})" if ctc else "")
         + f". SpecAugment in training{_vtlp(pipe)}. {meta.get('parameters', 0):,} parameters; "
-        f"this bundle "
-        f"holds {size_mb:.1f} MB ({config.get('precision', 'fp32')}).", "",
+        f"this bundle holds {size_mb:.1f} MB ({config.get('precision', 'fp32')}).", "",
         "## Data: synthetic speech only", "",
         "Built by `python -m multimodal data speech`: English sentences (the English side of "
         "the translation corpus, Tux Paint stamp sentences) and generated phrases (numbers, "
