@@ -15,9 +15,9 @@ from pathlib import Path
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
-from .bundle import check_state, load_bundle, save_bundle
+from .bundle import build_checked, check_state, load_bundle, save_bundle
 from .errors import BundleError
-from .model import EncoderDecoder, build_model
+from .model import EncoderDecoder
 from .snapshots import average_states, plain_state
 from .tokenizer import Tokenizer
 
@@ -67,11 +67,7 @@ def load_snapshot(path: str | Path) -> tuple[EncoderDecoder, dict, dict[str, Tok
     except (OSError, ValueError, RuntimeError, SafetensorError) as err:
         raise BundleError(f"{path}: not a run snapshot with its run folder's config.json "
                           f"and tokenizers ({err})") from None
-    try:
-        model = build_model(config)
-    except (TypeError, ValueError, KeyError) as err:  # as load_bundle says of a bundle's
-        raise BundleError(f"{run / 'config.json'}: the config does not describe a buildable "
-                          f"model ({err})") from None
+    model = build_checked(config, run / "config.json")
     check_state(path, state, model.state_dict())  # the run's config.json is the config
     model.load_state_dict(state)
     return model.eval(), config, tokenizers

@@ -125,6 +125,15 @@ def read_config(path: str | Path) -> tuple[Path, dict]:
     return path, config
 
 
+def build_checked(config: dict, where) -> EncoderDecoder:
+    """`build_model`, with a BundleError naming `where` for a config that builds no model."""
+    try:
+        return build_model(config)
+    except (TypeError, ValueError, KeyError) as err:
+        raise BundleError(f"{where}: the config does not describe a buildable model "
+                          f"({err})") from None
+
+
 def check_state(path, state: dict[str, torch.Tensor], expected: dict[str, torch.Tensor]):
     """Raise BundleError unless `state` has exactly the tensors, and shapes, of `expected`."""
     missing = sorted(set(expected) - set(state))
@@ -146,11 +155,7 @@ def load_bundle(path: str | Path, device: str | torch.device = "cpu"):
                       for role, name in config.get("tokenizers", {}).items()}
     except (OSError, RuntimeError, ValueError) as err:
         raise BundleError(f"{path}: a tokenizer model is missing or broken ({err})") from None
-    try:
-        model = build_model(config)
-    except (TypeError, ValueError, KeyError) as err:
-        raise BundleError(f"{path}: the config does not describe a buildable model "
-                          f"({err})") from None
+    model = build_checked(config, path)
     try:
         state = _restore(load_file(path / WEIGHTS_NAME, device="cpu"))
     except FileNotFoundError:
