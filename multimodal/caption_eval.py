@@ -21,13 +21,13 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 from sacrebleu.metrics import BLEU
-from torchvision.models import ResNet18_Weights
 
 from .caption_ceiling import caption_words, format_ceiling, imagenet_names, seen_in_training
 from .data.caption.build import corpus_dir
 from .data.caption.phrases import article_for, names_object
 from .data.readers import read_manifest
 from .encoders.efficientnet_lite import LITE0_IMAGE_SIZE, LITE0_MEAN, LITE0_STD, efficientnet_lite0
+from .encoders.image import imagenet_labels
 from .errors import MultimodalError
 from .features import grid_features
 from .losses import off_regions
@@ -40,14 +40,20 @@ SETS = (("held-out single objects", "test_single", None),
         ("held-out scenes", "test_scene", None))
 
 
-def read_set(name: str, only: str | None = None) -> list[dict]:
-    path = corpus_dir() / f"{name}.jsonl"
+def read_rows(path: Path) -> list[dict]:
+    """A corpus manifest's `.jsonl` (each picture with its caption, object names and boxes),
+    picture paths made absolute."""
     if not path.exists():
         raise MultimodalError(f"{path} is missing: build it with "
                               "`python -m multimodal data caption`")
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     for row in rows:
-        row["path"] = str(corpus_dir() / row["path"])
+        row["path"] = str(path.parent / row["path"])
+    return rows
+
+
+def read_set(name: str, only: str | None = None) -> list[dict]:
+    rows = read_rows(corpus_dir() / f"{name}.jsonl")
     return [r for r in rows if only is None or r.get(only)]
 
 
@@ -102,7 +108,7 @@ class Lite0Baselines:
     def __init__(self, device: torch.device):
         self.net = efficientnet_lite0(pretrained=True).eval().to(device)
         self.device = device
-        self.labels = ResNet18_Weights.IMAGENET1K_V1.meta["categories"]  # offline metadata
+        self.labels = imagenet_labels()
         self.prepare = Preprocessor("image", {"image_size": LITE0_IMAGE_SIZE,
                                               "mean": list(LITE0_MEAN), "std": list(LITE0_STD)})
         self.memory: tuple[np.ndarray, list[str]] | None = None

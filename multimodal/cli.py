@@ -205,6 +205,10 @@ def cmd_tune(args) -> int:
     from .tune import run
 
     pipe = load(args.weights or default_bundle("transcribe"), device=args.device)
+    if pipe.task == "caption":
+        from .tune_caption import run as run_caption
+
+        return run_caption(pipe, args.dev, args)
     dev = read_examples(args.dev, "auto")
     if args.limit:
         dev = dev[:: max(1, len(dev) // args.limit)][: args.limit]
@@ -343,13 +347,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("tune", help="choose a speech bundle's joint CTC weight on dev clips")
+    p = sub.add_parser("tune", help="choose a bundle's search setting on dev material: a "
+                       "speech bundle's joint CTC weight, a caption bundle's word prior")
     p.add_argument("--dev", type=Path, required=True,
                    help="the training run's dev manifest (never a test set)")
     p.add_argument("--weights", help="bundle (default: the shipped transcribe bundle)")
-    p.add_argument("--limit", type=int, help="decode at most N clips, spread across the set")
-    p.add_argument("--beam", type=int, default=5)
+    p.add_argument("--limit", type=int, help="decode at most N items, spread across the set")
+    p.add_argument("--beam", type=int, default=5,
+                   help="speech: the beam of the CTC rows (captions keep the bundle's beam)")
     p.add_argument("--ctc-weights", type=float, nargs="+", default=[0.0, 0.3, 0.5, 0.7])
+    p.add_argument("--word-priors", type=float, nargs="+", default=[0.0, 0.1, 0.2, 0.3, 0.5],
+                   help="caption bundles: weights of the classifier's names (word_prior.py)")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--write", action="store_true",
                    help="keep the best weight in the bundle's config.json")

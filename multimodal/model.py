@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
@@ -48,13 +50,21 @@ class EncoderDecoder(nn.Module):
 
     @torch.inference_mode()
     def generate(self, inputs: torch.Tensor, lengths: torch.Tensor | None,
-                 options: SearchOptions) -> list[list[Hypothesis]]:
+                 options: SearchOptions,
+                 word_prior: Callable[[torch.Tensor], list] | None = None,
+                 ) -> list[list[Hypothesis]]:
         """n-best results; with a CTC head, `options.ctc_weight` and a beam, every step of
-        the search also weighs the CTC prefix score (one-pass joint decoding, as ESPnet)."""
+        the search also weighs the CTC prefix score (one-pass joint decoding, as ESPnet).
+        `word_prior` (multimodal.word_prior) turns the encoder's class log-probabilities
+        into names the search favours, weighted by `options.word_prior`."""
         enc = self.encode(inputs, lengths)
-        if self.ctc_head is None or not options.ctc_weight or options.beam <= 1:
-            return search(self.decoder, enc, options)
-        return search(self.decoder, enc, options, self.ctc_log_probs(enc))
+        phrases = None
+        if word_prior is not None and options.word_prior and enc.class_log_probs is not None:
+            phrases = word_prior(enc.class_log_probs)
+        ctc = None
+        if self.ctc_head is not None and options.ctc_weight and options.beam > 1:
+            ctc = self.ctc_log_probs(enc)
+        return search(self.decoder, enc, options, ctc, phrases)
 
     def ctc_log_probs(self, enc: EncoderOutput) -> torch.Tensor:
         """[B, L, V] log-probabilities of the CTC head (blank = PAD_ID)."""

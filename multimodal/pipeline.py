@@ -20,6 +20,7 @@ from .bundle import TASKS, load_bundle
 from .devices import autocast, pick_device, synchronize
 from .preprocess import Preprocessor
 from .search import SearchOptions
+from .word_prior import WordPrior
 
 
 @dataclass
@@ -57,6 +58,9 @@ class Pipeline:
         self.prepare = Preprocessor(self.modality, config.get("preprocessing", {}),
                                     tokenizers.get("source"))
         self.options = SearchOptions(**config.get("search", {}))
+        classifier = getattr(model.encoder, "classifier", None)
+        self.word_prior = (WordPrior(classifier.labels, tokenizers["target"])
+                           if classifier is not None else None)
 
     def predict(self, inputs: Sequence, beam: int | None = None, max_len: int | None = None,
                 batch_size: int = 16,
@@ -82,7 +86,7 @@ class Pipeline:
             with autocast(self.device):
                 hyps = self.model.generate(
                     x.to(self.device), None if lengths is None else lengths.to(self.device),
-                    options)
+                    options, self.word_prior)
             synchronize(self.device)
             share = (time.perf_counter() - began) / len(chunk)
             for j, nbest in zip(chunk, hyps, strict=True):

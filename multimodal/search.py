@@ -17,6 +17,7 @@ import torch
 from .ctc_prefix import CTCPrefixScorer
 from .encoders.base import EncoderOutput
 from .tokenizer import BOS_ID, EOS_ID, PAD_ID
+from .word_prior import Phrases, bonus
 
 
 @dataclass
@@ -31,6 +32,7 @@ class SearchOptions:
     nbest: int = 1
     ctc_weight: float = 0.0  # beam > 1 and a CTC head: joint CTC/attention scores, this share
     coverage_penalty: float = 0.0  # beta of GNMT's coverage penalty on finished hypotheses
+    word_prior: float = 0.0  # weight of the names a classifier suggests (multimodal.word_prior)
 
 
 @dataclass
@@ -87,12 +89,24 @@ def _constrain(log_probs: torch.Tensor, history: torch.Tensor, options: SearchOp
     return log_probs
 
 
+def _favour(log_probs: torch.Tensor, phrases: list[Phrases] | None, history: torch.Tensor,
+            weight: float) -> torch.Tensor:
+    """Mix the word prior's name pieces (one list of names per row of `history`) into the
+    decoder's distribution: p' = (p + q) / (1 + sum(q)). A mixture, not a product, because
+    the decoder gives a word it never read next to no probability at all."""
+    if phrases is None:
+        return log_probs
+    q = bonus(phrases, history, log_probs.shape[-1], weight)
+    return torch.logaddexp(log_probs, q.log()) - q.sum(-1, keepdim=True).log1p()
+
+
 def _attention_rows(att: torch.Tensor, valid: int) -> torch.Tensor:
     return att[:, :valid].float().cpu()
 
 
 @torch.inference_mode()
-def greedy_search(decoder, enc: EncoderOutput, options: SearchOptions) -> list[list[Hypothesis]]:
+def greedy_search(decoder, enc: EncoderOutput, options: SearchOptions,
+                  phrases: list[Phrases] | None = None) -> list[list[Hypothesis]]:
     batch = enc.memory.shape[0]
     limits = max_lengths(enc, options)
     valid = enc.mask.sum(1).tolist()
@@ -106,7 +120,8 @@ def greedy_search(decoder, enc: EncoderOutput, options: SearchOptions) -> list[l
     results: list[list[Hypothesis]] = [[] for _ in range(batch)]
     for step in range(max(limits)):
         logits, state = decoder(last.unsqueeze(1), state)
-        lp = _constrain(torch.log_softmax(logits[:, -1].float(), -1), seqs, options)
+        lp = _constrain(_favour(torch.log_softmax(logits[:, -1].float(), -1), phrases, seqs,
+                                options.word_prior), seqs, options)
         best, token = lp.max(-1)
         log_prob = log_prob + best
         seqs = torch.cat([seqs, token.unsqueeze(1)], 1)
@@ -128,15 +143,18 @@ def greedy_search(decoder, enc: EncoderOutput, options: SearchOptions) -> list[l
             index = torch.tensor(keep, device=device)
             state = state.reorder(index)
             seqs, atts, last, log_prob = seqs[index], atts[index], last[index], log_prob[index]
+            phrases = None if phrases is None else [phrases[r] for r in keep]
             alive = [alive[r] for r in keep]
     return results
 
 
 @torch.inference_mode()
 def beam_search(decoder, enc: EncoderOutput, options: SearchOptions,
-                ctc_log_probs: torch.Tensor | None = None) -> list[list[Hypothesis]]:
+                ctc_log_probs: torch.Tensor | None = None,
+                phrases: list[Phrases] | None = None) -> list[list[Hypothesis]]:
     """`ctc_log_probs` [B, L, V] (a CTC head's output on `enc`) makes every step score
-    (1 - w) * decoder + w * CTC prefix, w = options.ctc_weight."""
+    (1 - w) * decoder + w * CTC prefix, w = options.ctc_weight; `phrases` (the word prior's
+    names for each input) favour those names, weighted by options.word_prior."""
     batch, k = enc.memory.shape[0], options.beam
     limits = max_lengths(enc, options)
     valid = enc.mask.sum(1).tolist()
@@ -159,7 +177,11 @@ def beam_search(decoder, enc: EncoderOutput, options: SearchOptions,
         n_alive = len(alive)
         logits, state = decoder(last.unsqueeze(1), state)
         att_step = decoder.attention_weights[:, -1]
-        lp = _constrain(torch.log_softmax(logits[:, -1].float(), -1), seqs, options)
+        lp = torch.log_softmax(logits[:, -1].float(), -1)
+        if phrases is not None:
+            lp = _favour(lp, [names for names in phrases for _ in range(k)], seqs,
+                         options.word_prior)
+        lp = _constrain(lp, seqs, options)
         vocab = lp.shape[-1]
         if ctc is not None:  # CTC scores the decoder's best few candidates of every beam
             w, candidates = options.ctc_weight, lp.topk(min(vocab, 2 * k)).indices
@@ -212,6 +234,7 @@ def beam_search(decoder, enc: EncoderOutput, options: SearchOptions,
         if ctc is not None:
             ctc.advance(rows[flat], last[flat])
         scores, last, seqs, atts = scores[index], last[flat], seqs[flat], atts[flat]
+        phrases = None if phrases is None else [phrases[r] for r in keep]
         alive = [alive[r] for r in keep]
 
     for hyps in results:
@@ -221,9 +244,11 @@ def beam_search(decoder, enc: EncoderOutput, options: SearchOptions,
 
 
 def search(decoder, enc: EncoderOutput, options: SearchOptions,
-           ctc_log_probs: torch.Tensor | None = None) -> list[list[Hypothesis]]:
+           ctc_log_probs: torch.Tensor | None = None,
+           phrases: list[Phrases] | None = None) -> list[list[Hypothesis]]:
     """n-best hypotheses for every input of the batch, best first (joint with CTC where
-    `ctc_log_probs` are given and the beam is wider than 1)."""
+    `ctc_log_probs` are given and the beam is wider than 1; `phrases`, one list per input
+    from multimodal.word_prior, favour the names they spell, by options.word_prior)."""
     if options.beam <= 1:
-        return greedy_search(decoder, enc, options)
-    return beam_search(decoder, enc, options, ctc_log_probs)
+        return greedy_search(decoder, enc, options, phrases)
+    return beam_search(decoder, enc, options, ctc_log_probs, phrases)

@@ -1,4 +1,5 @@
-"""`tune`: choose a bundle's joint CTC/attention decoding weight on DEV material only.
+"""`tune`: choose a bundle's decoding setting on DEV material only. A speech bundle's joint
+CTC/attention weight here; a caption bundle's word prior in multimodal.tune_caption.
 
 Test sets must never choose a setting, so this reads the training run's dev manifest: it
 decodes greedily, then with beam search at each CTC weight, prints one row per setting and
@@ -52,10 +53,11 @@ def format_rows(rows: list[dict]) -> str:
           f"{r['WER']:.1f}", f"{r['CER']:.1f}", f"{r['items_per_second']:.1f}"] for r in rows])
 
 
-def write_weight(bundle: Path, weight: float) -> None:
+def write_search(bundle: Path, key: str, value: float) -> None:
+    """Keep one search setting in the bundle's config.json (the pipeline's default)."""
     path = bundle / CONFIG_NAME
     config = json.loads(path.read_text())
-    config.setdefault("search", {})["ctc_weight"] = weight
+    config.setdefault("search", {})[key] = value
     path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
 
 
@@ -66,6 +68,6 @@ def run(pipe: Pipeline, dev: list[Example], args) -> int:
     print(f"best on dev: beam {args.beam} with CTC weight {chosen:g} "
           f"(the bundle now uses {pipe.options.ctc_weight:g})")
     if args.write:
-        write_weight(Path(pipe.source), chosen)
+        write_search(Path(pipe.source), "ctc_weight", chosen)
         print(f"wrote ctc_weight {chosen:g} into {Path(pipe.source) / CONFIG_NAME}")
     return 0

