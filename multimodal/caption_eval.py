@@ -159,8 +159,11 @@ def caption_table(pipe: Pipeline, beam: int | None = None, batch_size: int = 32,
         paths = [r["path"] for r in rows]
         predictions = pipe.predict(paths, beam=beam, batch_size=batch_size)
         pooled = baselines.pooled(paths)
-        systems = {"ours": [p.text for p in predictions], "template": baselines.template(pooled),
-                   "retrieval": baselines.retrieval(pooled)}
+        systems = {"ours": [p.text for p in predictions]}
+        if pipe.options.word_prior and pipe.word_prior:  # what the prior adds, same pictures
+            systems["ours, no word prior"] = [p.text for p in pipe.predict(
+                paths, beam=beam, batch_size=batch_size, word_prior=0.0)]
+        systems.update(template=baselines.template(pooled), retrieval=baselines.retrieval(pooled))
         # how much naming is reachable at all rides on the template's row (its classifier)
         ceiling = {**imagenet_names(baselines.net, baselines.labels, pooled, rows),
                    "seen": seen_in_training(rows, vocabulary)}

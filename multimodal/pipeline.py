@@ -64,13 +64,16 @@ class Pipeline:
 
     def predict(self, inputs: Sequence, beam: int | None = None, max_len: int | None = None,
                 batch_size: int = 16,
-                progress: Callable[[int, int], None] | None = None) -> list[Prediction]:
-        """Predict every input, in input order.
+                progress: Callable[[int, int], None] | None = None,
+                word_prior: float | None = None) -> list[Prediction]:
+        """Predict every input, in input order (`beam`, `max_len`, `word_prior`: this call's
+        search settings, the bundle's where None).
 
         Each input becomes one or more segments (a long text: its sentences); all segments
         are decoded in batches of similar length, then joined back per input."""
         options = replace(self.options, **({"beam": beam} if beam else {}),
-                          **({"max_len": max_len} if max_len else {}))
+                          **({"max_len": max_len} if max_len else {}),
+                          **({"word_prior": word_prior} if word_prior is not None else {}))
         segments, parts_of = [], []  # parts_of[i]: the segment numbers of input i
         for item in inputs:
             pieces = self.prepare.segments(item)

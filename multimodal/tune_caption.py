@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from .caption_eval import caption_scores, read_rows
@@ -24,19 +23,14 @@ def word_prior_rows(pipe: Pipeline, rows: list[dict], weights: list[float],
                               "there is no word prior to tune")
     if any(w < 0 for w in weights):
         raise MultimodalError("word prior weights must be 0 or more")
-    out, kept = [], pipe.options
-    try:
-        for weight in weights:
-            pipe.options = replace(kept, word_prior=weight)
-            began = time.perf_counter()
-            hyps = [p.text for p in pipe.predict([r["path"] for r in rows],
-                                                 batch_size=batch_size)]
-            seconds = time.perf_counter() - began
-            out.append({"word_prior": weight, "pictures": len(rows),
-                        **caption_scores(hyps, rows),
-                        "pictures_per_second": len(rows) / seconds})
-    finally:
-        pipe.options = kept
+    out = []
+    for weight in weights:
+        began = time.perf_counter()
+        hyps = [p.text for p in pipe.predict([r["path"] for r in rows], batch_size=batch_size,
+                                             word_prior=weight)]
+        seconds = time.perf_counter() - began
+        out.append({"word_prior": weight, "pictures": len(rows), **caption_scores(hyps, rows),
+                    "pictures_per_second": len(rows) / seconds})
     return out
 
 
