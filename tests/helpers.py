@@ -106,3 +106,19 @@ def untrained_bundles(folder, name: str = "tiny", notes: str | None = None) -> d
         paths[task] = save_bundle(folder / f"{task}-{name}", build_model(config).eval(), config,
                                   {"target": target})
     return paths
+
+
+def lite0_caption_bundle(folder, word_prior: float = 0.0):
+    """An untrained caption bundle on the pretrained Lite0 trunk, whose ImageNet head gives
+    the search its word prior (`word_prior` its weight in the bundle's search settings)."""
+    from multimodal.bundle import save_bundle
+    from multimodal.model import build_model
+
+    torch.manual_seed(0)
+    target = Tokenizer.train(CAPTIONS * 3, 30)
+    config = {"task": "caption", "encoder": {"name": "efficientnet_lite0", "args": {"d_model": 16}},
+              "decoder": tiny_decoder(len(target)),
+              "preprocessing": {"image_size": 64, "mean": [0.5] * 3, "std": [0.5] * 3},
+              "search": {"beam": 2, "max_len_b": 6, "word_prior": word_prior}}
+    return save_bundle(folder / "caption-lite0", build_model(config).eval(), config,
+                       {"target": target})

@@ -76,6 +76,18 @@ def test_a_bad_request_fails_alone_and_the_rest_share_one_batch(untrained_bundle
     assert outcomes[0].view is not None
 
 
+def test_a_caption_made_with_the_word_prior_says_so(tmp_path):
+    from helpers import lite0_caption_bundle
+
+    weights = tmp_path / "weights"
+    lite0_caption_bundle(weights, word_prior=0.25)
+    picture = tmp_path / "red.png"
+    Image.new("RGB", (40, 30), "red").save(picture)
+    [outcome] = decode(Models(weights, torch.device("cpu")), "caption", [Request(str(picture))])
+    assert not outcome.error
+    assert any("word prior 0.25" in note for note in outcome.notes)
+
+
 def test_no_model_is_said_plainly(tmp_path):
     models = Models(tmp_path, torch.device("cpu"))
     [outcome] = decode(models, "transcribe", [Request("x.wav")])

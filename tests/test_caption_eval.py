@@ -79,20 +79,9 @@ def test_table_puts_three_systems_on_the_same_pictures(tiny_corpus, untrained_bu
 
 
 def test_a_bundle_with_the_word_prior_on_is_also_scored_without_it(tiny_corpus, tmp_path):
-    from helpers import CAPTIONS, tiny_decoder
+    from helpers import lite0_caption_bundle
 
-    from multimodal.bundle import save_bundle
-    from multimodal.model import build_model
-    from multimodal.tokenizer import Tokenizer
-
-    target = Tokenizer.train(CAPTIONS * 3, 30)
-    config = {"task": "caption", "encoder": {"name": "efficientnet_lite0", "args": {"d_model": 16}},
-              "decoder": tiny_decoder(len(target)),
-              "preprocessing": {"image_size": 64, "mean": [0.5] * 3, "std": [0.5] * 3},
-              "search": {"beam": 2, "max_len_b": 6, "word_prior": 3.0}}
-    bundle = save_bundle(tmp_path / "caption-prior", build_model(config).eval(), config,
-                         {"target": target})
-    table = caption_table(load(bundle, device="cpu"))
+    table = caption_table(load(lite0_caption_bundle(tmp_path, word_prior=3.0), device="cpu"))
     systems = [r["system"] for r in table if r["set"] == "held-out single objects"]
     assert systems == ["ours", "ours, no word prior", "template", "retrieval"]
     assert "| ours, no word prior |" in format_table(table)

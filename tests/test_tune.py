@@ -6,7 +6,14 @@ from __future__ import annotations
 import json
 
 import torch
-from helpers import CAPTIONS, TRANSCRIPTS, draw_shapes, tiny_decoder, write_sounds
+from helpers import (
+    CAPTIONS,
+    TRANSCRIPTS,
+    draw_shapes,
+    lite0_caption_bundle,
+    tiny_decoder,
+    write_sounds,
+)
 
 from multimodal.bundle import save_bundle
 from multimodal.cli import main
@@ -58,19 +65,8 @@ def test_a_bundle_without_a_ctc_head_is_refused(tmp_path, untrained_bundles, cap
     assert code == 1 and "no CTC head" in capsys.readouterr().err
 
 
-def _lite0_caption_bundle(folder):
-    torch.manual_seed(0)
-    target = Tokenizer.train(CAPTIONS * 3, 30)
-    config = {"task": "caption", "encoder": {"name": "efficientnet_lite0", "args": {"d_model": 16}},
-              "decoder": tiny_decoder(len(target)),
-              "preprocessing": {"image_size": 64, "mean": [0.5] * 3, "std": [0.5] * 3},
-              "search": {"beam": 2, "max_len_b": 6}}
-    return save_bundle(folder / "caption-lite0", build_model(config).eval(), config,
-                       {"target": target})
-
-
 def test_tune_chooses_a_caption_bundles_word_prior_on_dev_pictures(tmp_path, capsys):
-    bundle = _lite0_caption_bundle(tmp_path)
+    bundle = lite0_caption_bundle(tmp_path)
     paths = draw_shapes(tmp_path)
     dev = tmp_path / "dev.tsv"  # the corpus layout: the .jsonl beside names the objects
     dev.write_text("".join(f"{p}\t{c}\n" for p, c in zip(paths, CAPTIONS, strict=True)))

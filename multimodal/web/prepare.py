@@ -75,7 +75,11 @@ def encoder_features(pipe: Pipeline, wave: torch.Tensor) -> np.ndarray | None:
 def attention_view(pipe: Pipeline, prepared: Prepared,
                    pred: Prediction) -> tuple[Image.Image, str]:
     if pipe.task == "caption":
-        return views.caption_view(prepared.context, pred.tokens, pred.attention)
+        view, note = views.caption_view(prepared.context, pred.tokens, pred.attention)
+        if pipe.word_prior is not None and pipe.options.word_prior:
+            note += (" The search mixes in the names the trunk's ImageNet classifier sees "
+                     f"(word prior {pipe.options.word_prior:g}).")
+        return view, note
     if pipe.task == "transcribe":
         wave = prepared.context
         seconds = len(wave) / pipe.config["preprocessing"]["sample_rate"]
