@@ -61,13 +61,19 @@ def write_search(bundle: Path, key: str, value: float) -> None:
     path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
 
 
+def report(pipe: Pipeline, rows: list[dict], table: str, key: str, chosen: float,
+           choice: str, args) -> int:
+    """Print the dev rows and the choice; with `--write`, keep `key` = `chosen` in the bundle."""
+    print(json.dumps(rows, indent=2) if args.json else table)
+    print(f"best on dev: {choice} (the bundle now uses {key} {getattr(pipe.options, key):g})")
+    if args.write:
+        write_search(Path(pipe.source), key, chosen)
+        print(f"wrote {key} {chosen:g} into {Path(pipe.source) / CONFIG_NAME}")
+    return 0
+
+
 def run(pipe: Pipeline, dev: list[Example], args) -> int:
     rows = ctc_weight_rows(pipe, dev, args.beam, args.ctc_weights, args.batch_size)
     chosen = best_weight(rows)
-    print(json.dumps(rows, indent=2) if args.json else format_rows(rows))
-    print(f"best on dev: beam {args.beam} with CTC weight {chosen:g} "
-          f"(the bundle now uses {pipe.options.ctc_weight:g})")
-    if args.write:
-        write_search(Path(pipe.source), "ctc_weight", chosen)
-        print(f"wrote ctc_weight {chosen:g} into {Path(pipe.source) / CONFIG_NAME}")
-    return 0
+    return report(pipe, rows, format_rows(rows), "ctc_weight", chosen,
+                  f"beam {args.beam} with CTC weight {chosen:g}", args)

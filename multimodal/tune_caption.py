@@ -5,7 +5,6 @@ the weight is chosen on names the captioner never read, as it will meet them."""
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from .caption_eval import caption_scores, read_rows
 from .errors import MultimodalError
 from .pipeline import Pipeline
 from .tables import markdown_table
+from .tune import report
 
 
 def word_prior_rows(pipe: Pipeline, rows: list[dict], weights: list[float],
@@ -54,12 +54,5 @@ def run(pipe: Pipeline, dev: Path, args) -> int:
         pictures = pictures[:: max(1, len(pictures) // args.limit)][: args.limit]
     rows = word_prior_rows(pipe, pictures, args.word_priors, args.batch_size)
     chosen = best_prior(rows)
-    print(json.dumps(rows, indent=2) if args.json else format_rows(rows))
-    print(f"best on dev: word prior {chosen:g} (the bundle now uses "
-          f"{pipe.options.word_prior:g})")
-    if args.write:
-        from .tune import write_search
-
-        write_search(Path(pipe.source), "word_prior", chosen)
-        print(f"wrote word_prior {chosen:g} into {Path(pipe.source) / 'config.json'}")
-    return 0
+    return report(pipe, rows, format_rows(rows), "word_prior", chosen,
+                  f"word prior {chosen:g}", args)
