@@ -61,7 +61,8 @@ def bonus(phrases: list[Phrases], history: torch.Tensor, vocab: int,
     `p(label)` for the next piece of a name the hypothesis has begun (begun, a name is
     finished unless the decoder is surer of something else), the likeliest label's where
     several share a piece."""
-    out = torch.zeros(len(phrases), vocab)
+    # (row, piece) -> mass, in plain Python: indexing a tensor per name and step is slow
+    masses: dict[tuple[int, int], float] = {}
     for row, (said, names) in enumerate(zip(history.tolist(), phrases, strict=True)):
         for spelling, p in names:
             step = next_piece(said, spelling)
@@ -69,6 +70,9 @@ def bonus(phrases: list[Phrases], history: torch.Tensor, vocab: int,
                 continue
             piece, begun = step
             mass = p if begun else weight * p
-            if mass > out[row, piece]:
-                out[row, piece] = mass
+            masses[row, piece] = max(mass, masses.get((row, piece), 0.0))
+    out = torch.zeros(len(phrases), vocab)
+    if masses:
+        rows, pieces = zip(*masses, strict=True)
+        out[list(rows), list(pieces)] = torch.tensor(list(masses.values()))
     return out.to(history.device)
