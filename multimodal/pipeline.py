@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .articles import mend_articles
 from .bundle import TASKS, load_bundle
 from .devices import autocast, pick_device, synchronize
 from .preprocess import Preprocessor
@@ -113,12 +114,15 @@ class Pipeline:
             attention[row:row + rows, col:col + cols] = h.attention
             row, col = row + rows, col + cols
         weights = [max(len(h.tokens), 1) for h in hyps]
+        # captions: the word prior may put a name after an article chosen for another word
+        said = [mend_articles(h.tokens, target) if self.modality == "image" else h.tokens
+                for h in hyps]
         source = (self.tokenizers["source"].pieces([t for s in segments for t in s.tolist()])
                   if self.modality == "text" else [])
         return Prediction(
-            input=_describe(item), text=" ".join(target.decode(h.tokens) for h in hyps),
+            input=_describe(item), text=" ".join(target.decode(tokens) for tokens in said),
             score=sum(h.score * w for h, w in zip(hyps, weights, strict=True)) / sum(weights),
-            tokens=target.pieces([t for h in hyps for t in h.tokens]), attention=attention,
+            tokens=target.pieces([t for tokens in said for t in tokens]), attention=attention,
             seconds=sum(share for _, share in decoded), finished=all(h.finished for h in hyps),
             source_tokens=source, grid=self._grid(attention.shape[1]))
 

@@ -71,6 +71,11 @@ class Tokenizer:
     def decode(self, ids: Iterable[int]) -> str:
         return self.sp.decode([i for i in ids if i not in (PAD_ID, BOS_ID, EOS_ID)])
 
+    def id_of(self, piece: str) -> int | None:
+        """The id of a piece spelled as the vocabulary spells it ("▁An"), None if absent."""
+        i = self.sp.piece_to_id(piece)
+        return None if i == UNK_ID and piece != self.sp.id_to_piece(UNK_ID) else i
+
     def pieces(self, ids: Iterable[int]) -> list[str]:
         """The surface piece of each id, for attention plots (special ids shown by name)."""
         names = {PAD_ID: "<pad>", BOS_ID: "<s>", EOS_ID: "</s>"}

@@ -1,0 +1,52 @@
+"""English indefinite articles that agree with the word after them ("an envelope", "a koala").
+
+The caption decoder chooses its article before the word prior (multimodal.word_prior) puts
+in a name it never read, so "A" can come before "envelope". Captions are mended piece by
+piece, so the text and the attention rows of its pieces stay one to one."""
+
+from __future__ import annotations
+
+from .tokenizer import Tokenizer
+
+# words spelled with a vowel that begin with a consonant sound, and the reverse
+CONSONANT_SOUND = ("eu", "ewe", "one", "once", "uni", "use", "usu", "ut", "uk", "ura", "ure",
+                   "uri", "uro", "ubi")
+SILENT_H = ("hour", "honest", "honor", "honour", "heir")
+OTHER_FORM = {"▁a": "▁an", "▁A": "▁An", "▁an": "▁a", "▁An": "▁A"}
+
+
+def wants_an(word: str) -> bool:
+    word = word.lower()
+    if word.startswith(SILENT_H):
+        return True
+    return word[:1] in ("a", "e", "i", "o", "u") and not word.startswith(CONSONANT_SOUND)
+
+
+def _next_word(pieces: list[str], start: int) -> str:
+    """The word that begins at pieces[start] (a piece that starts one), '' if none does."""
+    if start >= len(pieces) or not pieces[start].startswith("▁"):
+        return ""
+    word = pieces[start][1:]
+    for piece in pieces[start + 1:]:
+        if piece.startswith("▁"):
+            break
+        word += piece
+    return word
+
+
+def mend_articles(tokens: list[int], tokenizer: Tokenizer) -> list[int]:
+    """`tokens` with each "a"/"an" (either case) in the form the next word asks for."""
+    pieces = tokenizer.pieces(tokens)
+    out = list(tokens)
+    for i, piece in enumerate(pieces):
+        if piece not in OTHER_FORM:
+            continue
+        word = _next_word(pieces, i + 1)  # "▁a" + "pple" is a word, not an article
+        if not word[:1].isalpha():
+            continue
+        is_an = piece.lower() == "▁an"
+        if wants_an(word) != is_an:
+            other = tokenizer.id_of(OTHER_FORM[piece])
+            if other is not None:
+                out[i] = other
+    return out
