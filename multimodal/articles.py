@@ -12,10 +12,13 @@ from .tokenizer import Tokenizer
 CONSONANT_SOUND = ("eu", "ewe", "one", "once", "uni", "use", "usu", "ut", "uk", "ura", "ure",
                    "uri", "uro", "ubi")
 SILENT_H = ("hour", "honest", "honor", "honour", "heir")
+VOWEL_LETTER_NAMES = "AEFHILMNORSX"  # "an F", "an X": a letter said by its name
 OTHER_FORM = {"▁a": "▁an", "▁A": "▁An", "▁an": "▁a", "▁An": "▁A"}
 
 
 def wants_an(word: str) -> bool:
+    if len(word) == 1:
+        return word.upper() in VOWEL_LETTER_NAMES
     word = word.lower()
     if word.startswith(SILENT_H):
         return True

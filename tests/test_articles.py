@@ -19,7 +19,8 @@ def mended(tok, text):
 
 @pytest.mark.parametrize("word, an", [("envelope", True), ("koala", False), ("owl", True),
                                       ("unicorn", False), ("hour", True), ("umbrella", True),
-                                      ("house", False), ("euro", False), ("Apple", True)])
+                                      ("house", False), ("euro", False), ("Apple", True),
+                                      ("F", True), ("B", False)])
 def test_wants_an(word, an):
     assert wants_an(word) is an
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from ...articles import wants_an
+
 Phrase = tuple[str, str]
 
 # Words that say nothing about which object it is, left out of the object-name hit test.
@@ -20,7 +22,7 @@ VERBISH = re.compile(r"\b(is|are|was|has|have|can|will|who|which|that)\b", re.IG
 
 
 def article_for(word: str) -> str:
-    return "an" if word[:1].lower() in "aeiou" else "a"
+    return "an" if wants_an(word) else "a"
 
 
 def phrase_from_name(name: str) -> Phrase | None:
