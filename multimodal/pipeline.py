@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .articles import mend_articles
 from .bundle import TASKS, load_bundle
+from .caption_text import mend_articles, sentence_case
 from .devices import autocast, pick_device, synchronize
 from .preprocess import Preprocessor
 from .search import SearchOptions
@@ -120,11 +120,14 @@ class Pipeline:
         source = (self.tokenizers["source"].pieces([t for s in segments for t in s.tolist()])
                   if self.modality == "text" else [])
         return Prediction(
-            input=_describe(item), text=" ".join(target.decode(tokens) for tokens in said),
+            input=_describe(item), text=" ".join(self._text(target.decode(t)) for t in said),
             score=sum(h.score * w for h, w in zip(hyps, weights, strict=True)) / sum(weights),
             tokens=target.pieces([t for tokens in said for t in tokens]), attention=attention,
             seconds=sum(share for _, share in decoded), finished=all(h.finished for h in hyps),
             source_tokens=source, grid=self._grid(attention.shape[1]))
+
+    def _text(self, decoded: str) -> str:
+        return sentence_case(decoded) if self.modality == "image" else decoded
 
     def _grid(self, positions: int) -> tuple[int, int] | None:
         """CNN trunks see a square picture and keep it square: a side x side grid."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from ...articles import wants_an
+from ...caption_text import wants_an
 
 Phrase = tuple[str, str]
 

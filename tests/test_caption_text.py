@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from multimodal.articles import mend_articles, wants_an
+from multimodal.caption_text import mend_articles, sentence_case, wants_an
 from multimodal.tokenizer import Tokenizer
 
 TOKENIZER = Path(__file__).parents[1] / "weights" / "caption-lite0" / "target.model"
@@ -62,7 +62,7 @@ def test_captions_are_mended_in_the_pipeline_with_their_pieces(monkeypatch):
 
     pipe = multimodal.load(TOKENIZER.parent, device="cpu")
     tok = pipe.tokenizers["target"]
-    said = tok.encode("A envelope.")
+    said = tok.encode("a envelope.")
 
     def generate(x, lengths, options, word_prior):
         return [[Hypothesis(said, -1.0, -1.0, torch.full((len(said), 49), 1 / 49), True)]
@@ -70,5 +70,11 @@ def test_captions_are_mended_in_the_pipeline_with_their_pieces(monkeypatch):
 
     monkeypatch.setattr(pipe.model, "generate", generate)
     [pred] = pipe.predict([Image.new("RGB", (32, 32), "white")])
-    assert pred.text == "An envelope."
-    assert pred.tokens[0] == "▁An" and len(pred.tokens) == pred.attention.shape[0]
+    assert pred.text == "An envelope."  # the article mended, then the capital
+    assert pred.tokens[0] == "▁an" and len(pred.tokens) == pred.attention.shape[0]
+
+
+@pytest.mark.parametrize("text, expected", [("chitons.", "Chitons."), ("A koala.", "A koala."),
+                                            ("A  hair slide.", "A hair slide."), ("", "")])
+def test_sentence_case(text, expected):
+    assert sentence_case(text) == expected

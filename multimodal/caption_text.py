@@ -1,10 +1,15 @@
-"""English indefinite articles that agree with the word after them ("an envelope", "a koala").
+"""A caption's pieces made into a sentence: articles that agree with the word after them
+("an envelope", "a koala"), one space between words, a capital to begin.
 
 The caption decoder chooses its article before the word prior (multimodal.word_prior) puts
-in a name it never read, so "A" can come before "envelope". Captions are mended piece by
-piece, so the text and the attention rows of its pieces stay one to one."""
+in a name it never read, so "A" can come before "envelope", a name can open the caption
+("chitons."), and a name's first piece can follow a bare word-start piece (two spaces).
+Articles are mended piece by piece, so the pieces and their attention rows stay one to one;
+spaces and the capital are mended in the text only."""
 
 from __future__ import annotations
+
+import re
 
 from .tokenizer import Tokenizer
 
@@ -53,3 +58,9 @@ def mend_articles(tokens: list[int], tokenizer: Tokenizer) -> list[int]:
             if other is not None:
                 out[i] = other
     return out
+
+
+def sentence_case(text: str) -> str:
+    """One space between words and a capital first letter ("chitons." -> "Chitons.")."""
+    text = re.sub(r"\s+", " ", text).strip()
+    return text[:1].upper() + text[1:]
