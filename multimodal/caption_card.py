@@ -162,9 +162,9 @@ def write_card(pipe: Pipeline, table: list[dict], bundle: Path) -> None:
         "- A held-out object's name can only be said if its words occur in other training "
         "captions or, with the word prior, in the ImageNet label the classifier gives it: it "
         "cannot name a kind of thing it never saw named that ImageNet does not know either. "
-        "The labels are ImageNet's own words (\"sorrel\" for a horse, \"tabby\" for a cat), "
-        "and a name the prior puts in follows the article the decoder already wrote (\"A "
-        "envelope\").",
+        "The labels are ImageNet's own words (\"sorrel\" for a horse, \"tabby\" for a cat); "
+        "the article before a name the prior puts in is mended to agree with it (\"An "
+        "envelope\", multimodal/caption_text.py).",
         "- Scenes are two or three separate objects; the positions it can say are left, "
         "right, above and below, and sizes are only small or big.", *_attention_limit(table)]
     (bundle / CARD_NAME).write_text("\n".join(lines) + "\n", encoding="utf-8")
