@@ -21,6 +21,8 @@ from multimodal.pipeline import Pipeline
 from multimodal.preprocess import Preprocessor
 from multimodal.tokenizer import Tokenizer
 
+CAPTION_TEXTS = [sentence_case(c) for c in CAPTIONS]  # what the pipeline writes: sentences
+
 
 def _decode(task, model, config, tokenizers, inputs):
     pipe = Pipeline(model.eval(), config, tokenizers, torch.device("cpu"))
@@ -54,8 +56,7 @@ def test_image_cnn_overfits(tmp_path):
     model = build_model(config)
     fit(model, images, CAPTIONS, Preprocessor("image", config["preprocessing"]), target,
         tmp_path / "run", 120, lr=3e-3)
-    expected = [sentence_case(c) for c in CAPTIONS]  # captions read as sentences
-    assert _decode("caption", model, config, {"target": target}, images) == expected
+    assert _decode("caption", model, config, {"target": target}, images) == CAPTION_TEXTS
 
 
 def test_caption_attention_learns_to_look_at_the_drawn_objects(tmp_path):
@@ -74,7 +75,7 @@ def test_caption_attention_learns_to_look_at_the_drawn_objects(tmp_path):
             guided_attention=weight)
         pipe = Pipeline(model.eval(), config, {"target": target}, torch.device("cpu"))
         predictions = pipe.predict(images, beam=1)
-        assert [p.text for p in predictions] == [sentence_case(c) for c in CAPTIONS]
+        assert [p.text for p in predictions] == CAPTION_TEXTS
         mass = [float((torch.from_numpy(p.attention)
                        * (1 - off_regions(torch.tensor([[box]]), p.attention.shape[1]))).sum(1)
                       .mean()) for p, box in zip(predictions, SHAPE_BOXES, strict=True)]
