@@ -1,4 +1,4 @@
-"""`python -m multimodal {models,predict,data,train,evaluate,tune,average,bench}`.
+"""`python -m multimodal {models,predict,data,train,train-lm,evaluate,tune,average,bench}`.
 
 User mistakes (a corrupt image, a missing file, a broken bundle) end with one line on
 stderr and a non-zero exit code, never a traceback."""
@@ -170,6 +170,21 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_train_lm(args) -> int:
+    from .devices import pick_device
+    from .train_lm import train_lm
+
+    bundle = args.weights or default_bundle("transcribe")
+    path = train_lm(Path(bundle), args.train, args.dev, Path(args.out),
+                    args.run_dir or Path("runs") / f"{Path(args.out).name}-lm", steps=args.steps,
+                    batch_size=args.batch_size, lr=args.lr, warmup=args.warmup,
+                    eval_every=args.eval_every,
+                    time_limit=args.time_limit * 60 if args.time_limit else None,
+                    lm_args=_key_values(args.lm_arg), device=pick_device(args.device))
+    print(f"saved {path} (its lm_weight is 0 until `tune --write` chooses one on dev)")
+    return 0
+
+
 def cmd_evaluate(args) -> int:
     from .data.readers import read_examples
     from .evaluate import evaluate_examples
@@ -330,6 +345,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device")
     p.set_defaults(func=cmd_train)
 
+    p = sub.add_parser("train-lm", help="train a language model over a bundle's target pieces "
+                       "for shallow fusion, and write the bundle with it")
+    p.add_argument("--weights", help="bundle (default: the shipped transcribe bundle)")
+    p.add_argument("--train", type=Path, default=Path("cache/speech/lm_train.txt"),
+                   help="one target sentence per line (default: what `data speech` writes)")
+    p.add_argument("--dev", type=Path, default=Path("cache/speech/lm_dev.txt"),
+                   help="held-out sentences for the perplexity that picks the kept weights")
+    p.add_argument("--out", required=True, help="bundle folder to write (the bundle + its LM)")
+    p.add_argument("--run-dir", type=Path, help="checkpoint (default: runs/NAME-lm); an "
+                   "existing one there is resumed")
+    p.add_argument("--lm-arg", action="append", default=[], metavar="KEY=VALUE",
+                   help="language model option, e.g. hidden_dim=768, num_layers=2")
+    p.add_argument("--steps", type=int, default=20_000)
+    p.add_argument("--time-limit", type=float, metavar="MINUTES",
+                   help="stop (checkpointed, bundle saved) after this long; rerun to resume")
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--warmup", type=int, default=300)
+    p.add_argument("--eval-every", type=int, default=1000)
+    p.add_argument("--device")
+    p.set_defaults(func=cmd_train_lm)
+
     p = sub.add_parser("evaluate", help="score a bundle on a held-out set by real decoding")
     p.add_argument("--task", required=True, choices=TASK_NAMES)
     p.add_argument("--test", type=Path, help="held-out set (formats as for train)")
@@ -348,7 +385,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("tune", help="choose a bundle's search setting on dev material: a "
-                       "speech bundle's joint CTC weight, a caption bundle's word prior")
+                       "speech bundle's joint CTC weight (and LM weight), a caption "
+                       "bundle's word prior")
     p.add_argument("--dev", type=Path, required=True,
                    help="the training run's dev manifest (never a test set)")
     p.add_argument("--weights", help="bundle (default: the shipped transcribe bundle)")
@@ -356,6 +394,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--beam", type=int, default=5,
                    help="speech: the beam of the CTC rows (captions keep the bundle's beam)")
     p.add_argument("--ctc-weights", type=float, nargs="+", default=[0.0, 0.3, 0.5, 0.7])
+    p.add_argument("--lm-weights", type=float, nargs="+", default=[0.0, 0.1, 0.2, 0.3, 0.5],
+                   help="speech bundles with a language model (train-lm): its fusion weights, "
+                        "tried at the best CTC weight")
     p.add_argument("--word-priors", type=float, nargs="+", default=[0.0, 0.1, 0.2, 0.3, 0.5],
                    help="caption bundles: weights of the classifier's names (word_prior.py)")
     p.add_argument("--batch-size", type=int, default=16)

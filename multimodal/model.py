@@ -9,6 +9,7 @@ from torch import nn
 
 from .decoder import AttentionDecoder
 from .encoders import Encoder, EncoderOutput, build_encoder
+from .language_model import TokenLM
 from .search import Hypothesis, SearchOptions, search
 from .tokenizer import PAD_ID
 
@@ -16,9 +17,12 @@ from .tokenizer import PAD_ID
 class EncoderDecoder(nn.Module):
     """`ctc_weight` > 0 adds a CTC head on the encoder (blank = PAD_ID): trained jointly
     with the decoder (as in ESPnet and SpeechBrain), it makes the encoder learn monotonic
-    alignments early, which attention alone finds slowly on speech."""
+    alignments early, which attention alone finds slowly on speech. `lm`, a language model
+    over the target pieces trained on its own (multimodal.train_lm), is fused into beam
+    search by `options.lm_weight`; it is stored in the bundle beside the rest."""
 
-    def __init__(self, encoder: Encoder, decoder: AttentionDecoder, ctc_weight: float = 0.0):
+    def __init__(self, encoder: Encoder, decoder: AttentionDecoder, ctc_weight: float = 0.0,
+                 lm: TokenLM | None = None):
         super().__init__()
         if not 0.0 <= ctc_weight < 1.0:
             raise ValueError(f"ctc_weight must be in [0, 1), got {ctc_weight}")
@@ -27,6 +31,7 @@ class EncoderDecoder(nn.Module):
         self.ctc_weight = ctc_weight
         self.ctc_head = (nn.Linear(encoder.output_dim, decoder.vocab_size) if ctc_weight
                          else None)
+        self.lm = lm
 
     def encode(self, inputs: torch.Tensor, lengths: torch.Tensor | None = None) -> EncoderOutput:
         return self.encoder(inputs, lengths)
@@ -56,7 +61,8 @@ class EncoderDecoder(nn.Module):
         """n-best results; with a CTC head, `options.ctc_weight` and a beam, every step of
         the search also weighs the CTC prefix score (one-pass joint decoding, as ESPnet).
         `word_prior` (multimodal.word_prior) turns the encoder's class log-probabilities
-        into names the search favours, weighted by `options.word_prior`."""
+        into names the search favours, weighted by `options.word_prior`; a language model
+        joins a beam search by `options.lm_weight`."""
         enc = self.encode(inputs, lengths)
         phrases = None
         if word_prior is not None and options.word_prior and enc.class_log_probs is not None:
@@ -64,7 +70,8 @@ class EncoderDecoder(nn.Module):
         ctc = None
         if self.ctc_head is not None and options.ctc_weight and options.beam > 1:
             ctc = self.ctc_log_probs(enc)
-        return search(self.decoder, enc, options, ctc, phrases)
+        lm = self.lm if options.lm_weight and options.beam > 1 else None
+        return search(self.decoder, enc, options, ctc, phrases, lm)
 
     def ctc_log_probs(self, enc: EncoderOutput) -> torch.Tensor:
         """[B, L, V] log-probabilities of the CTC head (blank = PAD_ID)."""
@@ -81,7 +88,9 @@ class EncoderDecoder(nn.Module):
 
 
 def build_model(config: dict) -> EncoderDecoder:
-    """Build from a config's `encoder` {name, args} and `decoder` {args incl. vocab_size}."""
+    """Build from a config's `encoder` {name, args}, `decoder` {args incl. vocab_size} and,
+    where there is one, `lm` {args of TokenLM}."""
     encoder = build_encoder(config["encoder"]["name"], **config["encoder"].get("args", {}))
     decoder = AttentionDecoder(memory_dim=encoder.output_dim, **config["decoder"])
-    return EncoderDecoder(encoder, decoder, config.get("ctc_weight", 0.0))
+    lm = TokenLM(**config["lm"]) if config.get("lm") else None
+    return EncoderDecoder(encoder, decoder, config.get("ctc_weight", 0.0), lm)

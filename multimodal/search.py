@@ -33,6 +33,7 @@ class SearchOptions:
     ctc_weight: float = 0.0  # beam > 1 and a CTC head: joint CTC/attention scores, this share
     coverage_penalty: float = 0.0  # beta of GNMT's coverage penalty on finished hypotheses
     word_prior: float = 0.0  # weight of the names a classifier suggests (multimodal.word_prior)
+    lm_weight: float = 0.0  # beam > 1 and a language model: shallow fusion, this weight
 
 
 @dataclass
@@ -151,10 +152,11 @@ def greedy_search(decoder, enc: EncoderOutput, options: SearchOptions,
 @torch.inference_mode()
 def beam_search(decoder, enc: EncoderOutput, options: SearchOptions,
                 ctc_log_probs: torch.Tensor | None = None,
-                phrases: list[Phrases] | None = None) -> list[list[Hypothesis]]:
+                phrases: list[Phrases] | None = None, lm=None) -> list[list[Hypothesis]]:
     """`ctc_log_probs` [B, L, V] (a CTC head's output on `enc`) makes every step score
     (1 - w) * decoder + w * CTC prefix, w = options.ctc_weight; `phrases` (the word prior's
-    names for each input) favour those names, weighted by options.word_prior."""
+    names for each input) favour those names, weighted by options.word_prior; `lm` (a
+    multimodal.language_model.TokenLM) adds options.lm_weight * its log-probability."""
     batch, k = enc.memory.shape[0], options.beam
     limits = max_lengths(enc, options)
     valid = enc.mask.sum(1).tolist()
@@ -173,6 +175,7 @@ def beam_search(decoder, enc: EncoderOutput, options: SearchOptions,
         ctc = CTCPrefixScorer(ctc_log_probs, enc.mask.sum(1),
                               torch.arange(batch, device=device).repeat_interleave(k),
                               PAD_ID, EOS_ID)
+    lm_state = None if lm is None else lm.init_state(batch * k, device)
     for step in range(max(limits)):
         n_alive = len(alive)
         logits, state = decoder(last.unsqueeze(1), state)
@@ -183,10 +186,17 @@ def beam_search(decoder, enc: EncoderOutput, options: SearchOptions,
                          options.word_prior)
         lp = _constrain(lp, seqs, options)
         vocab = lp.shape[-1]
-        if ctc is not None:  # CTC scores the decoder's best few candidates of every beam
-            w, candidates = options.ctc_weight, lp.topk(min(vocab, 2 * k)).indices
+        fused = lp
+        if lm is not None:
+            lm_lp, lm_state = lm.step(last, lm_state)
+            fused = lp + options.lm_weight * lm_lp
+        if ctc is not None:  # CTC scores the best few candidates of every beam
+            w, candidates = options.ctc_weight, fused.topk(min(vocab, 2 * k)).indices
             joint = (1 - w) * lp.gather(1, candidates) + w * ctc.score(candidates)
-            lp = torch.full_like(lp, float("-inf")).scatter_(1, candidates, joint)
+            if lm is not None:
+                joint = joint + options.lm_weight * lm_lp.gather(1, candidates)
+            fused = torch.full_like(lp, float("-inf")).scatter_(1, candidates, joint)
+        lp = fused
         top_scores, top_index = (scores.view(-1, 1) + lp).view(n_alive, k * vocab).topk(2 * k)
         source_row = torch.arange(n_alive, device=device).unsqueeze(1) * k + top_index // vocab
         token = top_index % vocab
@@ -225,6 +235,8 @@ def beam_search(decoder, enc: EncoderOutput, options: SearchOptions,
             state = state.reorder_hidden(rows)
             if ctc is not None:
                 ctc.advance(rows, last)
+            if lm is not None:
+                lm_state = lm.reorder(lm_state, rows)
             continue
         if not keep:
             break
@@ -233,6 +245,8 @@ def beam_search(decoder, enc: EncoderOutput, options: SearchOptions,
         state = state.reorder(rows[flat])
         if ctc is not None:
             ctc.advance(rows[flat], last[flat])
+        if lm is not None:
+            lm_state = lm.reorder(lm_state, rows[flat])
         scores, last, seqs, atts = scores[index], last[flat], seqs[flat], atts[flat]
         phrases = None if phrases is None else [phrases[r] for r in keep]
         alive = [alive[r] for r in keep]
@@ -245,10 +259,11 @@ def beam_search(decoder, enc: EncoderOutput, options: SearchOptions,
 
 def search(decoder, enc: EncoderOutput, options: SearchOptions,
            ctc_log_probs: torch.Tensor | None = None,
-           phrases: list[Phrases] | None = None) -> list[list[Hypothesis]]:
+           phrases: list[Phrases] | None = None, lm=None) -> list[list[Hypothesis]]:
     """n-best hypotheses for every input of the batch, best first (joint with CTC where
-    `ctc_log_probs` are given and the beam is wider than 1; `phrases`, one list per input
-    from multimodal.word_prior, favour the names they spell, by options.word_prior)."""
+    `ctc_log_probs` are given and the beam is wider than 1, fused with `lm` likewise;
+    `phrases`, one list per input from multimodal.word_prior, favour the names they spell,
+    by options.word_prior)."""
     if options.beam <= 1:
         return greedy_search(decoder, enc, options, phrases)
-    return beam_search(decoder, enc, options, ctc_log_probs, phrases)
+    return beam_search(decoder, enc, options, ctc_log_probs, phrases, lm)

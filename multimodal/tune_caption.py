@@ -54,5 +54,5 @@ def run(pipe: Pipeline, dev: Path, args) -> int:
         pictures = pictures[:: max(1, len(pictures) // args.limit)][: args.limit]
     rows = word_prior_rows(pipe, pictures, args.word_priors, args.batch_size)
     chosen = best_prior(rows)
-    return report(pipe, rows, format_rows(rows), "word_prior", chosen,
+    return report(pipe, rows, format_rows(rows), {"word_prior": chosen},
                   f"word prior {chosen:g}", args)

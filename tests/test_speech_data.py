@@ -128,11 +128,14 @@ def test_telephone_noise_has_no_energy_outside_the_phone_band():
     assert spectrum[freqs > 3500].max() < 1e-6 * spectrum.max()
 
 
+LM_SENTENCES = {"train": 300, "dev": 20}
+
+
 @needs_flite
 def test_tiny_build_writes_16k_mono_clips_and_clean_splits(tmp_path, monkeypatch):
     monkeypatch.setattr(speech_build, "CHECKPOINT_S", -1)  # exercise interim manifests too
     counts = speech_build.build(tmp_path, hours=0.003, workers=1, corpus=_corpus(),
-                                voices=FLITE, held_out=2)
+                                voices=FLITE, held_out=2, lm_sentences=LM_SENTENCES)
     assert counts["this_run"]["failed"] == 0 and counts["this_run"]["clips_made"] >= 5
     splits = {name: read_manifest(tmp_path / f) for name, f in speech_build.MANIFESTS.items()}
     assert all(splits.values())
@@ -148,8 +151,16 @@ def test_tiny_build_writes_16k_mono_clips_and_clean_splits(tmp_path, monkeypatch
     train_text = {ex.target for ex in splits["train"]}
     held_out = {ex.target for ex in splits["dev"] + splits["test"] if len(ex.target.split()) >= 3}
     assert held_out and not train_text & held_out
+    lm_text = set((tmp_path / "lm_train.txt").read_text().splitlines())
+    assert counts["language_model_text"] == {"lm_train.txt": 300, "lm_dev.txt": 20}
+    by_split = {split: {t.transcript for t in _corpus()["stamps"] if split_of(t) == split}
+                for split in ("train", "dev", "test")}
+    assert by_split["train"] & lm_text and not lm_text & (held_out | by_split["dev"]
+                                                          | by_split["test"])
+    assert set((tmp_path / "lm_dev.txt").read_text().splitlines()) & {
+        ex.target for ex in splits["dev"]}
     again = speech_build.build(tmp_path, hours=0.003, workers=1, corpus=_corpus(),
-                               voices=FLITE, held_out=2)
+                               voices=FLITE, held_out=2, lm_sentences=LM_SENTENCES)
     assert again["this_run"]["clips_made"] == 0 and again["split"] == counts["split"]
 
 

@@ -22,10 +22,12 @@ from multimodal.tokenizer import Tokenizer
 from multimodal.tune import best_weight
 
 
-def _ctc_bundle(folder):
+def _ctc_bundle(folder, lm: bool = False):
     torch.manual_seed(0)
     target = Tokenizer.train(TRANSCRIPTS * 3, 30)
     config = {"task": "transcribe", "ctc_weight": 0.5,
+              **({"lm": {"vocab_size": len(target), "embed_dim": 16, "hidden_dim": 32}}
+                 if lm else {}),
               "encoder": {"name": "cnn_bilstm",
                           "args": {"d_model": 32, "conv_channels": 8, "lstm_layers": 1}},
               "decoder": tiny_decoder(len(target)), "preprocessing": {"sample_rate": 16000},
@@ -54,6 +56,25 @@ def test_tune_prints_every_setting_and_writes_the_best(tmp_path, capsys):
     assert all(r["items"] == 4 and r["WER"] >= 0 for r in rows)
     kept = json.loads((bundle / "config.json").read_text())["search"]["ctc_weight"]
     assert kept == best_weight(rows) and kept != 0.9  # the old setting was replaced
+
+
+def test_a_bundle_with_a_language_model_also_gets_its_fusion_weight(tmp_path, capsys):
+    bundle = _ctc_bundle(tmp_path, lm=True)
+    dev = tmp_path / "dev.tsv"
+    dev.write_text("".join(f"{c}\t{t}\n" for c, t in zip(write_sounds(tmp_path), TRANSCRIPTS,
+                                                          strict=True)))
+    code = main(["tune", "--dev", str(dev), "--weights", str(bundle), "--beam", "2",
+                 "--ctc-weights", "0", "0.5", "--lm-weights", "0", "0.4", "--device", "cpu",
+                 "--json", "--write"])
+    assert code == 0
+    out = capsys.readouterr().out
+    rows = json.loads(out[: out.rindex("]") + 1])
+    ctc = best_weight(rows[:3])
+    assert [(r["ctc_weight"], r["lm_weight"]) for r in rows] == [
+        (None, 0), (0.0, 0), (0.5, 0), (ctc, 0), (ctc, 0.4)]
+    search = json.loads((bundle / "config.json").read_text())["search"]
+    assert search["ctc_weight"] == ctc
+    assert search["lm_weight"] == best_weight(rows[3:], "lm_weight")
 
 
 def test_a_bundle_without_a_ctc_head_is_refused(tmp_path, untrained_bundles, capsys):

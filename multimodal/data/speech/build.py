@@ -2,6 +2,7 @@
 (resumable: clips already on disk are kept), then write the manifests.
 
     python -m multimodal data speech     # -> cache/speech/{train,dev,test_voice}.tsv
+                                         #    and lm_{train,dev}.txt (multimodal.train_lm)
 
 Environment (the CLI has no options for `data speech`):
     MULTIMODAL_SPEECH_HOURS    training audio to plan, default 20 (0.1 builds a quick subset)
@@ -28,6 +29,7 @@ from tqdm import tqdm
 
 from ...errors import MultimodalError
 from ..cache import cache_dir
+from .lm_texts import write_lm_texts
 from .plan import Utterance, held_out_plan, training_plan
 from .render import Rendered, render_batch
 from .texts import corpus_texts, evaluation_keys
@@ -187,14 +189,17 @@ def _cpu_seconds() -> float:
 
 
 def build(out: Path | None = None, hours: float = DEFAULT_HOURS, workers: int = 2,
-          corpus=None, voices: list[Voice] | None = None, held_out: int | None = None) -> dict:
-    """Plan, synthesise what is missing, write manifests; returns counts plus the rate."""
+          corpus=None, voices: list[Voice] | None = None, held_out: int | None = None,
+          lm_sentences: dict[str, int] | None = None) -> dict:
+    """Plan, synthesise what is missing, write manifests and the language model's text
+    (`lm_sentences` lines per split, default LM_SENTENCES); returns counts plus the rate."""
     root = out or corpus_dir()
     root.mkdir(parents=True, exist_ok=True)
     voices = usable_voices(voices or VOICES)
     excluded = frozenset(evaluation_keys())
     if corpus is None:
         corpus = corpus_texts(excluded)
+    lm_counts = write_lm_texts(root, corpus, excluded, lm_sentences)
     plan = make_plan(corpus, voices, hours, excluded, held_out)
     unique = {u.id: u for u in plan}
     seconds = {i: clip_seconds(root / u.path) for i, u in unique.items()
@@ -215,6 +220,7 @@ def build(out: Path | None = None, hours: float = DEFAULT_HOURS, workers: int = 
     seconds.update({r.id: r.seconds for r in results if r.seconds})
     failures = [r.error for r in results if r.error]
     counts = write_outputs(root, plan, seconds)
+    counts["language_model_text"] = lm_counts
     counts["this_run"] = {"clips_made": len(results) - len(failures), "failed": len(failures),
                           "audio_seconds": round(made, 1), "cpu_seconds": round(cpu, 1),
                           "wall_seconds": round(wall, 1),
