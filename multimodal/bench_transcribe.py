@@ -71,6 +71,14 @@ def _seconds(fn, repeats: int = 1) -> float:
     return best
 
 
+def _joint(pipe: Pipeline) -> str:
+    """What else scores the beam's candidates: the CTC head, the language model."""
+    parts = [f"CTC {pipe.options.ctc_weight:g}" if pipe.options.ctc_weight else "",
+             f"LM {pipe.options.lm_weight:g}" if pipe.options.lm_weight and pipe.model.lm
+             else ""]
+    return "".join(f" + {p}" for p in parts if p)
+
+
 def run_transcribe_bench(pipe: Pipeline, beam: int | None = None) -> list[dict]:
     beam = beam or (pipe.options.beam if pipe.options.beam > 1 else 5)
     source, files = _speech_files()
@@ -81,7 +89,7 @@ def run_transcribe_bench(pipe: Pipeline, beam: int | None = None) -> list[dict]:
               f"{len(clips)} clips of {CLIP_SECONDS:.0f} s from {source}")
         pipe.predict(clips[:2], beam=1, batch_size=2)  # warm-up
         for k in (1, beam):
-            name = "ours, greedy" if k == 1 else f"ours, beam {k}"
+            name = "ours, greedy" if k == 1 else f"ours, beam {k}{_joint(pipe)}"
             one = _seconds(lambda k=k: pipe.predict(clips[:1], beam=k, batch_size=1), 3)
             many = _seconds(lambda k=k: pipe.predict(clips, beam=k, batch_size=BATCH))
             rows += [{"system": name, "clips": 1, "rtf": one / CLIP_SECONDS},

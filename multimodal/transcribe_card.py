@@ -45,6 +45,22 @@ def _vtlp(pipe: Pipeline) -> str:
     return f", and VTLP (each clip's frequency axis stretched by up to {warp:.0%})" if warp else ""
 
 
+def _lm(config: dict) -> str:
+    """What the bundle's language model is and how it joins the search ("" without one)."""
+    lm, about = config.get("lm"), config.get("metadata", {}).get("lm", {})
+    if not lm:
+        return ""
+    weight = config.get("search", {}).get("lm_weight", 0.0)
+    return (f" A {lm.get('num_layers', 1)}-layer LSTM language model (hidden "
+            f"{lm.get('hidden_dim', 512)}) over the same pieces, trained with `train-lm` on "
+            f"{about.get('sentences', 0):,} lines of held-in text drawn like the spoken "
+            f"transcripts ({about.get('steps', '?')} steps of {about.get('batch_size', '?')} "
+            f"lines in {about.get('seconds', 0) / 60:.0f} minutes; dev perplexity "
+            f"{about.get('dev_perplexity', '?')}), "
+            + (f"is fused into beam search with weight {weight:g} (shallow fusion, chosen on "
+               "dev clips)." if weight else "is stored but off (LM weight 0)."))
+
+
 def write_card(pipe: Pipeline, table: str, rows: list[dict], beam: int, bundle: Path,
                notes: str = "") -> Path:
     config_path = bundle / CONFIG_NAME
@@ -65,7 +81,8 @@ def write_card(pipe: Pipeline, table: str, rows: list[dict], beam: int, bundle: 
         f"{dec.get('attention', 'additive')} attention) over a "
         f"{len(pipe.tokenizers['target'])}-piece English SentencePiece vocabulary"
         + (f", trained jointly with a CTC head on the encoder (weight {ctc})" if ctc else "")
-        + f". SpecAugment in training{_vtlp(pipe)}. {meta.get('parameters', 0):,} parameters; "
+        + f". SpecAugment in training{_vtlp(pipe)}.{_lm(config)} "
+        f"{meta.get('parameters', 0):,} parameters; "
         f"this bundle holds {size_mb:.1f} MB ({config.get('precision', 'fp32')}).", "",
         "## Data: synthetic speech only", "",
         "Built by `python -m multimodal data speech`: English sentences (the English side of "
@@ -83,7 +100,9 @@ def write_card(pipe: Pipeline, table: str, rows: list[dict], beam: int, bundle: 
         f"{training.get('notes', '')}".rstrip(), "",
         f"## Held-out scores (beam {beam}"
         + (f", joint CTC/attention scores with CTC weight {search['ctc_weight']}"
-           if search.get("ctc_weight") else "") + ")", "",
+           if search.get("ctc_weight") else "")
+        + (f", language model weight {search['lm_weight']:g}" if search.get("lm_weight")
+           else "") + ")", "",
         table, "",
         "Real decoding; jiwer WER/CER after one normaliser for every system (lower case, no "
         "punctuation). PocketSphinx: PyPI `pocketsphinx` 5.1.1 with its "

@@ -87,3 +87,16 @@ def test_train_lm_writes_a_bundle_with_its_lm_and_resumes(tmp_path, untrained_bu
     assert step[0, ids[1]].exp() > 3 / len(tokenizers["target"])
     original, _, _ = load_bundle(untrained_bundles["transcribe"])
     assert original.lm is None  # the source bundle is left as it was
+
+
+def test_the_model_card_says_how_the_lm_joins_the_search():
+    from multimodal.transcribe_card import _lm
+
+    config = {"lm": {"hidden_dim": 512, "num_layers": 1}, "search": {"lm_weight": 0.3},
+              "metadata": {"lm": {"sentences": 600000, "steps": 5000, "batch_size": 128,
+                                  "seconds": 2520, "dev_perplexity": 9.5}}}
+    said = _lm(config)
+    assert "600,000 lines" in said and "42 minutes" in said and "weight 0.3" in said
+    config["search"]["lm_weight"] = 0.0
+    assert "off (LM weight 0)" in _lm(config)
+    assert _lm({"search": {}}) == ""
