@@ -95,10 +95,11 @@ def run(pipe: Pipeline, dev: list[Example], args) -> int:
     rows = ctc_weight_rows(pipe, dev, args.beam, args.ctc_weights, args.batch_size)
     chosen = {"ctc_weight": best_weight(rows)}
     choice = f"beam {args.beam} with CTC weight {chosen['ctc_weight']:g}"
-    if pipe.model.lm is not None:
-        lm_rows = lm_weight_rows(pipe, dev, args.beam, chosen["ctc_weight"], args.lm_weights,
-                                 args.batch_size)
+    if pipe.model.lm is not None:  # LM weight 0 is the chosen CTC row: not decoded twice
+        lm_rows = lm_weight_rows(pipe, dev, args.beam, chosen["ctc_weight"],
+                                 [w for w in args.lm_weights if w], args.batch_size)
         rows += lm_rows
-        chosen["lm_weight"] = best_weight(lm_rows, "lm_weight")
+        chosen["lm_weight"] = best_weight(
+            [r for r in rows if r["ctc_weight"] == chosen["ctc_weight"]], "lm_weight")
         choice += f" and LM weight {chosen['lm_weight']:g}"
     return report(pipe, rows, format_rows(rows), chosen, choice, args)
