@@ -58,7 +58,8 @@ def _lm(config: dict) -> str:
             f"lines in {about.get('seconds', 0) / 60:.0f} minutes; dev perplexity "
             f"{about.get('dev_perplexity', '?')}), "
             + (f"is fused into beam search with weight {weight:g} (shallow fusion, chosen on "
-               "dev clips)." if weight else "is stored but off (LM weight 0)."))
+               "dev clips)." if weight else "is stored but off (LM weight 0).")
+            + (f" {about['notes']}" if about.get("notes") else ""))
 
 
 def write_card(pipe: Pipeline, table: str, rows: list[dict], beam: int, bundle: Path,
