@@ -142,6 +142,17 @@ def model_card(name: str, config: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def corpus_counts(data: str) -> dict:
+    """The split and engine counts of the corpus a manifest came from (the counts.json the
+    speech build writes beside it): the bundle keeps them, so that its card describes what
+    it learned from whatever the cache holds later. {} where there are none."""
+    try:
+        counts = json.loads((Path(data).parent / "counts.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: counts[k] for k in ("split", "engine") if k in counts} if "split" in counts else {}
+
+
 def train_task(task: str, train: list[Example], dev: list[Example], out: str | Path,
                run_dir: str | Path, cfg: TrainConfig, device: torch.device,
                encoder: str | None = None, encoder_args: dict | None = None,
@@ -234,6 +245,7 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
                         if result.averaged_score is not None else {})},
         "metrics": {} if best_score is None else {"dev_score": round(best_score, 2)},
         "parameters": model.num_parameters(),
+        **({"corpus": corpus} if (corpus := corpus_counts(data_name)) else {}),
     }
     model.cpu()
     return save_bundle(out, model, config, tokenizers, precision=precision,

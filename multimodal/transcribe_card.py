@@ -21,11 +21,15 @@ def headline(rows: list[dict]) -> dict:
     return {f"{r['set']} WER": round(r["wer"], 1) for r in rows if r["set"] in HEADLINE_SETS}
 
 
-def _corpus() -> list[str]:
+def _corpus(config: dict) -> list[str]:
+    """The counts of the corpus the model trained on: the bundle's own record (train keeps
+    it), else the cache's, which may be a later or smaller build."""
+    counts = config.get("metadata", {}).get("corpus")
     path = cache_dir() / "speech" / "counts.json"
-    if not path.exists():
+    if not counts and path.exists():
+        counts = json.loads(path.read_text())
+    if not counts:
         return ["(corpus counts not available)"]
-    counts = json.loads(path.read_text())
     engines: dict[str, float] = defaultdict(float)
     for key, value in counts.get("engine", {}).items():
         split, engine = key.split("/", 1)
@@ -93,7 +97,7 @@ def write_card(pipe: Pipeline, table: str, rows: list[dict], beam: int, bundle: 
         "varied per utterance, then augmented with sox (speed, reverb, noise at 5-20 dB SNR, "
         "30% squeezed through an 8 kHz telephone band). The flite `awb` voice and 3% of the "
         "sentences are held out. No recording of a real person is ever trained on.", "",
-        *_corpus(), "",
+        *_corpus(config), "",
         "## Training", "",
         f"{training.get('steps', '?')} steps of {training.get('batch_size', '?')} clips in "
         f"{training.get('seconds', 0) / 60:.0f} minutes on {training.get('hardware', '?')}; "
