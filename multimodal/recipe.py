@@ -247,6 +247,8 @@ def train_task(task: str, train: list[Example], dev: list[Example], out: str | P
         "parameters": model.num_parameters(),
         **({"corpus": corpus} if (corpus := corpus_counts(data_name)) else {}),
     }
+    if init_from and (lm := read_config(init_from)[1].get("metadata", {}).get("lm")):
+        config["metadata"]["lm"] = lm  # the language model rides along untouched: its record too
     model.cpu()
     return save_bundle(out, model, config, tokenizers, precision=precision,
                        card=model_card(Path(out).name, config))

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
+import soundfile as sf
 import torch
 from helpers import TRANSCRIPTS
 from test_search import random_batch, random_text_model
@@ -87,6 +89,17 @@ def test_train_lm_writes_a_bundle_with_its_lm_and_resumes(tmp_path, untrained_bu
     assert step[0, ids[1]].exp() > 3 / len(tokenizers["target"])
     original, _, _ = load_bundle(untrained_bundles["transcribe"])
     assert original.lm is None  # the source bundle is left as it was
+    # Fine-tuning the acoustic model keeps the language model and what the card says of it.
+    for i in range(2):
+        sf.write(tmp_path / f"{i}.wav", np.random.default_rng(i).normal(0, 0.1, 8000), 16000)
+    (tmp_path / "clips.tsv").write_text("path\ttext\n" + "".join(
+        f"{tmp_path / f'{i}.wav'}\t{text}\n" for i, text in enumerate(TRANSCRIPTS[:2])))
+    assert main(["train", "--task", "transcribe", "--init", str(tmp_path / "fused"), "--train",
+                 str(tmp_path / "clips.tsv"), "--out", str(tmp_path / "tuned"), "--run-dir",
+                 str(tmp_path / "run-tuned"), "--steps", "1", "--batch-size", "2",
+                 "--device", "cpu"]) == 0
+    tuned_model, tuned, _ = load_bundle(tmp_path / "tuned")
+    assert tuned["metadata"]["lm"] == meta and isinstance(tuned_model.lm, TokenLM)
 
 
 def test_the_model_card_says_how_the_lm_joins_the_search():
