@@ -97,6 +97,18 @@ def _attention_limit(table: list[dict]) -> list[str]:
             + "). Read the app's heatmaps as no pointer at all."]
 
 
+def _naming_limit(pipe: Pipeline) -> str:
+    if pipe.word_prior is None:  # no pretrained classifier, so no ImageNet names either
+        return ("- A held-out object's name can only be said if its words occur in other "
+                "training captions: it cannot name a kind of thing it never saw named.")
+    return ("- A held-out object's name can only be said if its words occur in other training "
+            "captions or, with the word prior, in the ImageNet label the classifier gives it: it "
+            "cannot name a kind of thing it never saw named that ImageNet does not know either. "
+            "The labels are ImageNet's own words (\"sorrel\" for a horse, \"tabby\" for a cat); "
+            "the article before a name the prior puts in is mended to agree with it (\"An "
+            "envelope\", multimodal/caption_text.py).")
+
+
 def write_card(pipe: Pipeline, table: list[dict], bundle: Path) -> None:
     config_path = bundle / CONFIG_NAME
     config = json.loads(config_path.read_text())
@@ -159,12 +171,7 @@ def write_card(pipe: Pipeline, table: list[dict], bundle: Path) -> None:
         "## Known limits", "",
         "- The pictures are cut-out objects, emoji and drawings on synthetic backgrounds; "
         "everyday photographs with many things in them are outside what it has seen.",
-        "- A held-out object's name can only be said if its words occur in other training "
-        "captions or, with the word prior, in the ImageNet label the classifier gives it: it "
-        "cannot name a kind of thing it never saw named that ImageNet does not know either. "
-        "The labels are ImageNet's own words (\"sorrel\" for a horse, \"tabby\" for a cat); "
-        "the article before a name the prior puts in is mended to agree with it (\"An "
-        "envelope\", multimodal/caption_text.py).",
+        _naming_limit(pipe),
         "- Scenes are two or three separate objects; the positions it can say are left, "
         "right, above and below, and sizes are only small or big.", *_attention_limit(table)]
     (bundle / CARD_NAME).write_text("\n".join(lines) + "\n", encoding="utf-8")
