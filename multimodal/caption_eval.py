@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -33,6 +34,7 @@ from .features import grid_features
 from .losses import off_regions
 from .pipeline import Pipeline
 from .preprocess import Preprocessor
+from .significance import format_difference, paired_difference
 from .tables import markdown_table
 
 SETS = (("held-out single objects", "test_single", None),
@@ -61,15 +63,21 @@ def _words(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9']+", text.lower()))
 
 
-def cider_d(hypotheses: list[str], references: list[str]) -> float:
+def cider_d_items(hypotheses: list[str], references: list[str]) -> np.ndarray:
+    """Each picture's CIDEr-D x 100 (the document frequencies come from the whole set); their
+    mean is the set's CIDEr-D."""
     try:
         from pycocoevalcap.cider.cider import Cider
     except ImportError as err:
         raise MultimodalError("CIDEr-D needs the COCO scorer: pip install pycocoevalcap "
                               "(it is in requirements-dev.txt)") from err
-    score, _ = Cider().compute_score({i: [_words(r)] for i, r in enumerate(references)},
+    _, items = Cider().compute_score({i: [_words(r)] for i, r in enumerate(references)},
                                      {i: [_words(h)] for i, h in enumerate(hypotheses)})
-    return float(score) * 100
+    return 100 * np.asarray(items, dtype=float)
+
+
+def cider_d(hypotheses: list[str], references: list[str]) -> float:
+    return float(cider_d_items(hypotheses, references).mean())
 
 
 def caption_scores(hypotheses: list[str], rows: list[dict]) -> dict:
@@ -167,10 +175,16 @@ def caption_table(pipe: Pipeline, beam: int | None = None, batch_size: int = 32,
         # how much naming is reachable at all rides on the template's row (its classifier)
         ceiling = {**imagenet_names(baselines.net, baselines.labels, pooled, rows),
                    "seen": seen_in_training(rows, vocabulary)}
+        refs = [r["caption"] for r in rows]
+        ours = cider_d_items(systems["ours"], refs)
         for system, hyps in systems.items():
             looks = looks_at_objects(predictions, rows) if system == "ours" else None
+            # is ours ahead of this system by more than the luck of the pictures drawn?
+            margin = (None if system == "ours" else
+                      asdict(paired_difference(ours, cider_d_items(hyps, refs))))
             table.append({"set": title, "pictures": len(rows), "system": system,
                           **caption_scores(hyps, rows), **(looks or {}),
+                          "ours_minus_this": margin,
                           **(ceiling if system == "template" else {}),
                           "examples": [[Path(p).name, h]
                                        for p, h in zip(paths, hyps, strict=True)][:3]})
@@ -180,10 +194,11 @@ def caption_table(pipe: Pipeline, beam: int | None = None, batch_size: int = 32,
 def format_table(table: list[dict]) -> str:
     return markdown_table(
         ["held-out set", "pictures", "system", "BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4",
-         "CIDEr-D", "names the object", "looks at an object (cells on one)"],
+         "CIDEr-D", "ours minus this, CIDEr-D (95% interval)", "names the object",
+         "looks at an object (cells on one)"],
         [[r["set"], str(r["pictures"]), r["system"]]
          + [f"{r[k]:.1f}" for k in ("bleu1", "bleu2", "bleu3", "bleu4", "cider")]
-         + [f"{r['name_hit']:.0f}%",
+         + [format_difference(r.get("ours_minus_this")), f"{r['name_hit']:.0f}%",
             f"{r['looks']:.0f}% ({r['cover']:.0f}%)" if "looks" in r else "–"]
          for r in table])
 

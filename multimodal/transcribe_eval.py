@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from dataclasses import asdict
 from importlib.metadata import version
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from .peers.memo import PeerMemo
 from .peers.pocketsphinx import INSTALL_HINT, pocketsphinx_available, transcribe_wave
 from .peers.pocketsphinx import SAMPLE_RATE as RATE
 from .pipeline import Pipeline
+from .significance import format_difference, wer_difference
 from .tables import markdown_table
 
 UNSEEN_VOICE = "unseen voice (synthetic)"
@@ -110,7 +112,10 @@ def _row(name: str, idx: list[int], examples, ours, peer) -> dict:
     return {"set": name, "items": len(idx), "audio_minutes": seconds / 60,
             "wer": wer(mine, refs), "cer": cer(mine, refs),
             "pocketsphinx_wer": None if theirs is None else wer(theirs, refs),
-            "pocketsphinx_cer": None if theirs is None else cer(theirs, refs)}
+            "pocketsphinx_cer": None if theirs is None else cer(theirs, refs),
+            # negative: fewer errors than the peer; the interval says whether by luck
+            "wer_minus_pocketsphinx": None if theirs is None else
+            asdict(wer_difference(mine, theirs, refs))}
 
 
 def transcription_table(pipe: Pipeline, sets: dict[str, list[Example]], beam=None,
@@ -140,11 +145,12 @@ def format_table(rows: list[dict]) -> str:
 
     return markdown_table(
         ["set", "clips", "minutes", "WER %", "CER %", "PocketSphinx WER %",
-         "PocketSphinx CER %"],
+         "PocketSphinx CER %", "WER, ours minus PocketSphinx (95% interval)"],
         [[r["set"], str(r["items"]), f"{r['audio_minutes']:.1f}"]
          + [cell(r[k]) for k in ("wer", "cer", "pocketsphinx_wer", "pocketsphinx_cer")]
+         + [format_difference(r.get("wer_minus_pocketsphinx"), "n/a")]
          for r in rows],
-        align=["---"] + ["---:"] * 6)
+        align=["---"] + ["---:"] * 7)
 
 
 def skipped_note(skipped: list) -> str:

@@ -71,6 +71,14 @@ def test_table_puts_three_systems_on_the_same_pictures(tiny_corpus, untrained_bu
     ours = [r for r in table if r["system"] == "ours"]
     assert all(0 <= r["looks"] <= 100 and r["cover"] == pytest.approx(50) for r in ours)
     assert all("looks" not in r for r in table if r["system"] != "ours")
+    # every baseline row carries ours minus it in CIDEr-D, with the interval around it
+    for r in table:
+        margin = r["ours_minus_this"]
+        assert (margin is None) == (r["system"] == "ours")
+        if margin:
+            mine = next(o for o in ours if o["set"] == r["set"])
+            assert margin["value"] == pytest.approx(mine["cider"] - r["cider"])
+            assert margin["low"] <= margin["value"] <= margin["high"]
     # The naming ceiling rides on the template's rows: "square" is a training-caption word.
     for r in table:
         assert ("top10" in r) == (r["system"] == "template")

@@ -103,6 +103,9 @@ def test_report_end_to_end(untrained_bundles, tmp_path, monkeypatch, capsys):
         assert r["wer"] >= 0 and r["cer"] >= 0 and r["audio_minutes"] > 0
         if pocketsphinx_available():
             assert r["pocketsphinx_wer"] is not None and r["pocketsphinx_wer"] >= 0
+            margin = r["wer_minus_pocketsphinx"]
+            assert margin["value"] == pytest.approx(r["wer"] - r["pocketsphinx_wer"])
+            assert margin["low"] <= margin["value"] <= margin["high"]
     card = (bundle / CARD_NAME).read_text()
     assert card.startswith("# bundle: English speech recognition")
     for heading in ("## Data: synthetic speech only", "## Training", "## Held-out scores",
