@@ -11,6 +11,7 @@ from .caption_ceiling import format_ceiling
 from .caption_eval import format_table
 from .data.caption.build import corpus_dir
 from .pipeline import Pipeline
+from .significance import EXPLAINED
 from .tables import examples_table
 
 SHORT = {"held-out single objects": "single", "held-out real-photo stamps": "photos",
@@ -159,7 +160,8 @@ def write_card(pipe: Pipeline, table: list[dict], bundle: Path) -> None:
         "the object (its name without colours, sizes and generic words such as 'face'); in a "
         "scene each object counts. \"Looks at an object\": the share of caption words whose "
         "strongest attention cell lies in a box where the corpus drew an object; in brackets "
-        "the share of cells the objects cover, which is what looking anywhere would score.", "",
+        "the share of cells the objects cover, which is what looking anywhere would score. "
+        + EXPLAINED, "",
         "How much naming is within reach at all: how often the same Lite0 weights' ImageNet "
         "classifier names the object among its top labels (the visual knowledge the trunk "
         "brings), and how often a word of the object's name occurs in some training caption "

@@ -17,6 +17,11 @@ from .metrics import normalise_for_wer
 
 RESAMPLES = 2000
 
+# what a report's interval column means, for the model cards
+EXPLAINED = (f"In brackets after a difference: its 95% interval from a paired bootstrap over "
+             f"the items ({RESAMPLES} resamples); in bold where the interval leaves out 0, so "
+             "that the sign is not the luck of which items the set holds.")
+
 
 @dataclass(frozen=True)
 class Difference:

@@ -10,6 +10,7 @@ from pathlib import Path
 from .bundle import CARD_NAME, CONFIG_NAME
 from .data.cache import cache_dir
 from .pipeline import Pipeline
+from .significance import EXPLAINED
 from .tables import examples_table
 
 HEADLINE_SETS = ("unseen voice (synthetic)", "unseen voice + noise (synthetic)",
@@ -115,7 +116,8 @@ def write_card(pipe: Pipeline, table: str, rows: list[dict], beam: int, bundle: 
         "`asterisk-core-sounds-en-wav`, one professional speaker, 8 kHz telephone audio "
         "(subsets by folder: digits, letters, phonetic alphabet; every other prompt is a "
         "sentence). pocketsphinx-testdata: the 10 transcribed utterances of that Debian "
-        "package. Unseen voice: flite `awb` reading held-out sentences, clean and with noise.",
+        "package. Unseen voice: flite `awb` reading held-out sentences, clean and with noise. "
+        + EXPLAINED,
         *([notes] if notes else []), "",
         "## The app's example recordings (Tux Paint stamp descriptions, human speech)", "",
         *examples_table(pipe, ".ogg", "recording", "what it says"), "",
