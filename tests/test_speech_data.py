@@ -17,7 +17,7 @@ from multimodal.data.speech.augment import coloured_noise
 from multimodal.data.speech.generated import GENERATORS
 from multimodal.data.speech.normalize import Text, normalize
 from multimodal.data.speech.numbers import cardinal, digits, ordinal, year
-from multimodal.data.speech.plan import training_plan
+from multimodal.data.speech.plan import held_out_plan, isolated_word_plan, training_plan
 from multimodal.data.speech.texts import collect, corpus_texts, evaluation_keys, split_of
 from multimodal.errors import MultimodalError
 
@@ -87,6 +87,21 @@ def test_plan_is_prefix_stable_and_keeps_held_out_voice_and_text_out_of_training
     assert len(big) > len(small) and [u.id for u in big[:len(small)]] == small
     assert all(u.voice.name != engines.HELD_OUT_VOICE for u in big)
     assert all(split_of(u.text) == "train" for u in big)
+
+
+def test_words_said_alone_are_added_to_training_without_moving_any_other_clip():
+    corpus = _corpus()
+    main = [u.id for u in training_plan(corpus, FLITE, 0.02)]
+    plan = speech_build.make_plan(corpus, FLITE, 0.02, frozenset(), held_out=5)
+    alone = plan[len(main):len(plan) - 15]  # 5 dev, then 5 test and their 5 noisy copies
+    assert [u.id for u in plan[:len(main)]] == main
+    assert [u.id for u in plan[len(plan) - 15:]] == [
+        u.id for u in held_out_plan(corpus, FLITE, 5, frozenset())]
+    assert len(alone) == round(speech_build.ISOLATED_WORD_SHARE * len(main)) > 0
+    assert all(u.split == "train" and u.text.source == "words" and u.text.words <= 2
+               and u.voice.name != engines.HELD_OUT_VOICE for u in alone)
+    said = {u.text.transcript for u in isolated_word_plan(FLITE, 300)}
+    assert {"fourteen", "monday", "dollars"} <= said and not said & set("abcdefghijk")
 
 
 def test_plan_never_speaks_an_evaluation_sentence_even_a_generated_one():

@@ -30,7 +30,13 @@ from tqdm import tqdm
 from ...errors import MultimodalError
 from ..cache import cache_dir
 from .lm_texts import write_lm_texts
-from .plan import Utterance, held_out_plan, training_plan
+from .plan import (
+    ISOLATED_WORD_SHARE,
+    Utterance,
+    held_out_plan,
+    isolated_word_plan,
+    training_plan,
+)
 from .render import Rendered, render_batch
 from .texts import corpus_texts, evaluation_keys
 from .voices import HELD_OUT_VOICE, VOICES, Voice, engine_available
@@ -75,13 +81,15 @@ def usable_voices(voices: Iterable[Voice] = VOICES) -> list[Voice]:
 
 def make_plan(corpus, voices: list[Voice], hours: float, excluded: frozenset[str],
               held_out: int | None = None) -> list[Utterance]:
-    """Training utterances for `hours`, then `held_out` dev and as many test utterances
+    """Training utterances for `hours` and words said alone (ISOLATED_WORD_SHARE of them),
+    then `held_out` dev and as many test utterances
     (default: 3% of the training count, within HELD_OUT_MIN..HELD_OUT_MAX); no text whose
     key is in `excluded` (the evaluation sentences) is spoken anywhere."""
     train = list(training_plan(corpus, voices, hours, excluded))
     if held_out is None:
         held_out = min(HELD_OUT_MAX, max(HELD_OUT_MIN, round(HELD_OUT_SHARE * len(train))))
-    return train + held_out_plan(corpus, voices, held_out, excluded)
+    alone = isolated_word_plan(voices, round(ISOLATED_WORD_SHARE * len(train)), excluded)
+    return train + alone + held_out_plan(corpus, voices, held_out, excluded)
 
 
 def _batches(todo: list[Utterance]) -> list[list[Utterance]]:

@@ -1,5 +1,5 @@
 """Generated phrases: numbers, digit strings, dates, times, money, spelled letters, the
-phonetic alphabet, key names and telephone-menu style commands.
+phonetic alphabet, key names, telephone-menu style commands and words said alone.
 
 Each generator takes a `random.Random` and returns a Text; `spoken` spells out what the
 engines must say (letter names as "bee", "double you"), `transcript` is what is heard."""
@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 
 from .normalize import Text
-from .numbers import ONES, cardinal, digits, ordinal, year
+from .numbers import ONES, TENS, cardinal, digits, ordinal, year
 
 LETTER_NAMES = dict(zip("abcdefghijklmnopqrstuvwxyz", (
     "ay", "bee", "see", "dee", "ee", "eff", "gee", "aitch", "eye", "jay", "kay", "el", "em",
@@ -166,6 +166,18 @@ def command(rng: random.Random) -> Text:
     return Text(spoken[0].upper() + spoken[1:].rstrip(".") + ".", words, "commands")
 
 
+# Words people say alone, as telephone systems prompt them: "fourteen", "Monday", "dollars"
+ALONE = (*ONES, *TENS[2:], "hundred", "thousand", "million", "billion", *DAYS, *MONTHS,
+         "dollars", "dollar", "cents", "percent", "yes", "no", "okay", "hello", "goodbye",
+         "help", "stop", "cancel", "repeat", "continue")
+
+
+def isolated_word(rng: random.Random) -> Text:
+    """One word said alone: a number up to ninety, an ordinal, a day, a month, a unit."""
+    word = ordinal(rng.randint(1, 31)) if rng.random() < 0.2 else rng.choice(ALONE)
+    return Text(word.capitalize() + ".", word, "words")
+
+
 GENERATORS = {"digits": digit_string, "numbers": number, "money": money, "dates": date,
               "times": clock_time, "letters": letters, "phonetic": phonetic,
-              "symbols": symbol, "commands": command}
+              "symbols": symbol, "commands": command, "words": isolated_word}

@@ -25,6 +25,11 @@ SOURCE_WEIGHTS = {"descriptions": 20, "ui": 14, "bible": 14, "stamps": 4, "comma
 ENGINE_WEIGHTS = {"espeak": 20, "piper": 20}
 VOICE_WEIGHTS = {"flite-slt": 10, "flite-rms": 10, "flite-kal16": 8, "festival-slt-hts": 12,
                  "festival-kal": 10, "festival-ked": 10}
+# Clips of one word said alone, per main training clip. The main plan's texts seldom leave
+# a word alone (3% of its clips, mostly letters), and a recogniser that never heard a number
+# by itself answers a spoken "one" with letters. Planned after the main plan, so that its
+# clips stay as they were.
+ISOLATED_WORD_SHARE = 0.08
 SECONDS_PER_WORD, SECONDS_FIXED = 0.335, 0.37  # speech length, for sizing the plan only (fitted)
 
 
@@ -86,8 +91,9 @@ class TextStream:
     (cycled), generated phrases drawn fresh; never an `excluded` (evaluation) sentence."""
 
     def __init__(self, corpus: dict[str, list[Text]], split: str,
-                 excluded: frozenset[str] = frozenset()):
+                 excluded: frozenset[str] = frozenset(), weights: dict[str, float] | None = None):
         self.split, self.excluded = split, excluded
+        self.weights = SOURCE_WEIGHTS if weights is None else weights
         self.pools = {}
         for source, texts in sorted(corpus.items()):
             pool = [t for t in texts if split_of(t) == split
@@ -96,11 +102,11 @@ class TextStream:
             if pool:
                 self.pools[source] = pool
         self.taken = dict.fromkeys(self.pools, 0)
-        self.sources = [s for s in SOURCE_WEIGHTS if s in self.pools or s in GENERATORS]
+        self.sources = [s for s in self.weights if s in self.pools or s in GENERATORS]
 
     def next(self, rng: random.Random) -> Text:
         while True:
-            source = rng.choices(self.sources, [SOURCE_WEIGHTS[s] for s in self.sources])[0]
+            source = rng.choices(self.sources, [self.weights[s] for s in self.sources])[0]
             if source in self.pools:
                 pool = self.pools[source]
                 text = pool[self.taken[source] % len(pool)]
@@ -111,8 +117,11 @@ class TextStream:
                 return text
 
 
-def _utterance(split: str, index: int, voices: list[Voice], texts: TextStream) -> Utterance:
-    rng = random.Random(f"{SEED}:{split}:{index}")
+def _utterance(split: str, index: int, voices: list[Voice], texts: TextStream,
+               stream: str | None = None) -> Utterance:
+    """The `index`-th utterance of `split`, drawn from its own seed (`stream` names a second
+    sequence of the split's utterances)."""
+    rng = random.Random(f"{SEED}:{stream or split}:{index}")
     voice = rng.choices(voices, [voice_weight(v, voices) for v in voices])[0]
     text = texts.next(rng)
     rate, pitch, variant = _voice_settings(rng, voice)
@@ -132,6 +141,15 @@ def training_plan(corpus: dict[str, list[Text]], voices: list[Voice], hours: flo
         total += utt.estimated_seconds()
         index += 1
         yield utt
+
+
+def isolated_word_plan(voices: list[Voice], count: int,
+                       excluded: frozenset[str] = frozenset()) -> list[Utterance]:
+    """`count` training utterances of one word said alone, by the training voices."""
+    train_voices = [v for v in voices if v.name != HELD_OUT_VOICE]
+    texts = TextStream({}, "train", excluded, weights={"words": 1})
+    return [_utterance("train", i, train_voices, texts, stream="train_words")
+            for i in range(count)]
 
 
 def held_out_plan(corpus: dict[str, list[Text]], voices: list[Voice], count: int,
