@@ -99,11 +99,11 @@ def _attention_limit(table: list[dict]) -> list[str]:
 
 
 def _naming_limit(pipe: Pipeline) -> str:
+    said = ("- A held-out object's name can only be said if its words occur in other "
+            "training captions")
     if pipe.word_prior is None:  # no pretrained classifier, so no ImageNet names either
-        return ("- A held-out object's name can only be said if its words occur in other "
-                "training captions: it cannot name a kind of thing it never saw named.")
-    return ("- A held-out object's name can only be said if its words occur in other training "
-            "captions or, with the word prior, in the ImageNet label the classifier gives it: it "
+        return said + ": it cannot name a kind of thing it never saw named."
+    return (said + " or, with the word prior, in the ImageNet label the classifier gives it: it "
             "cannot name a kind of thing it never saw named that ImageNet does not know either. "
             "The labels are ImageNet's own words (\"sorrel\" for a horse, \"tabby\" for a cat); "
             "the article before a name the prior puts in is mended to agree with it (\"An "

@@ -3,15 +3,19 @@ bootstrap (Koehn 2004): resample the items with replacement, score both systems 
 resample, and read the 2.5th and 97.5th percentiles of the difference. The two systems are
 scored on the same resampled items, so what they share (hard items, easy items) cancels.
 
-Scores here are ratios of per-item sums: WER is (sum of word errors) / (sum of reference
-words); a mean such as CIDEr-D is (sum of item scores) / (number of items)."""
+Most scores here are ratios of per-item sums: WER is (sum of word errors) / (sum of
+reference words); a mean such as CIDEr-D is (sum of item scores) / (number of items). BLEU
+is a function of summed per-sentence n-gram counts, so it is rescored from each resample's
+sums (as sacreBLEU's own `--paired-bs` does)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import jiwer
 import numpy as np
+from sacrebleu.metrics import BLEU
 
 from .metrics import normalise_for_wer
 
@@ -63,6 +67,36 @@ def paired_difference(ours: np.ndarray, theirs: np.ndarray, weights: np.ndarray 
     samples = delta[picks].sum(1)[totals > 0] / totals[totals > 0]
     low, high = np.percentile(samples, [2.5, 97.5])
     return Difference(float(delta.sum() / weights.sum()), float(low), float(high))
+
+
+def paired_score_difference(ours: np.ndarray, theirs: np.ndarray,
+                            score: Callable[[np.ndarray], float],
+                            resamples: int = RESAMPLES, seed: int = 0) -> Difference:
+    """`score(ours.sum(0)) - score(theirs.sum(0))` for a corpus score computed from summed
+    per-item statistics (one row per item), with its 95% paired-bootstrap interval."""
+    ours, theirs = np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float)
+    if ours.shape != theirs.shape or not len(ours):
+        raise ValueError("both systems need statistics for each of the same items")
+    n = len(ours)
+    picks = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+    # how often each item is drawn in each resample: its sums are then one matrix product
+    drawn = np.stack([np.bincount(p, minlength=n) for p in picks]).astype(float)
+    samples = [score(a) - score(b) for a, b in zip(drawn @ ours, drawn @ theirs, strict=True)]
+    low, high = np.percentile(samples, [2.5, 97.5])
+    return Difference(float(score(ours.sum(0)) - score(theirs.sum(0))), float(low), float(high))
+
+
+def bleu_difference(ours: list[str], theirs: list[str], references: list[str]) -> Difference:
+    """sacreBLEU corpus BLEU of ours minus theirs on the same sentences (one reference each)."""
+    metric = BLEU()
+
+    def stats(hypotheses: list[str]) -> np.ndarray:
+        return np.array(metric._extract_corpus_statistics(hypotheses, [references]))
+
+    def score(sums: np.ndarray) -> float:
+        return metric._compute_score_from_stats([int(round(x)) for x in sums]).score
+
+    return paired_score_difference(stats(ours), stats(theirs), score)
 
 
 def word_errors(hypotheses: list[str], references: list[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -11,6 +11,7 @@ from .bundle import CARD_NAME, CONFIG_NAME
 from .data.translate.build import EVERYDAY, corpus_dir
 from .metrics import bleu, chrf
 from .pipeline import Pipeline
+from .significance import EXPLAINED
 from .tables import markdown_table
 from .translate_eval import apertium_or_none, format_table
 
@@ -114,7 +115,8 @@ def write_card(pipe: Pipeline, rows: list[dict], everyday: list[dict], bundle: P
         f"Ours: beam {pipe.options.beam}, length penalty {pipe.options.length_penalty} "
         "(the score is the log-probability over the length to this power). "
         "Apertium: Debian `apertium-eng-spa` (spa-eng), French through the `apertium-fr-es` "
-        "pivot; German has no Apertium pair. Copy: the source sentence itself.", "",
+        "pivot; German has no Apertium pair. Copy: the source sentence itself. "
+        + EXPLAINED, "",
         "## Everyday sentences (written for this project, outside every training domain)", "",
         "| lang | source | reference | ours | Apertium |", "|---|---|---|---|---|"]
     for r in everyday:

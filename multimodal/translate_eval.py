@@ -6,12 +6,13 @@ from __future__ import annotations
 import sys
 import time
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 from .data.readers import Example
 from .data.translate.pairs import parse_group
 from .metrics import bleu, chrf
 from .pipeline import Pipeline
+from .significance import bleu_difference, format_difference
 from .tables import markdown_table
 
 
@@ -43,6 +44,8 @@ def translation_table(pipe: Pipeline, examples: list[Example], beam: int | None 
             "bleu": bleu(ours, refs), "chrf": chrf(ours, refs),
             "apertium_bleu": None if peer is None else bleu(peer, refs),
             "apertium_chrf": None if peer is None else chrf(peer, refs),
+            "bleu_minus_apertium": None if peer is None
+            else asdict(bleu_difference(ours, peer, refs)),
             "copy_bleu": bleu(sources, refs), "copy_chrf": chrf(sources, refs),
             "sentences_per_second": len(items) / seconds,
         })
@@ -55,10 +58,11 @@ def format_table(rows: list[dict]) -> str:
 
     return markdown_table(
         ["lang", "domain", "sentences", "BLEU", "chrF", "Apertium BLEU", "Apertium chrF",
-         "copy BLEU", "copy chrF"],
+         "copy BLEU", "copy chrF", "BLEU, ours minus Apertium (95% interval)"],
         [[r["lang"], r["domain"], str(r["sentences"])]
          + [cell(r[k]) for k in ("bleu", "chrf", "apertium_bleu", "apertium_chrf",
-                                 "copy_bleu", "copy_chrf")] for r in rows])
+                                 "copy_bleu", "copy_chrf")]
+         + [format_difference(r.get("bleu_minus_apertium"), missing="n/a")] for r in rows])
 
 
 def has_corpus_groups(examples: list[Example]) -> bool:

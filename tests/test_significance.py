@@ -3,10 +3,12 @@
 import numpy as np
 import pytest
 
-from multimodal.metrics import wer
+from multimodal.metrics import bleu, wer
 from multimodal.significance import (
+    bleu_difference,
     format_difference,
     paired_difference,
+    paired_score_difference,
     wer_difference,
     word_errors,
 )
@@ -40,6 +42,25 @@ def test_word_errors_add_up_to_the_wer_of_the_set():
     assert list(errors) == [1, 2, 0] and list(words) == [6, 3, 1]
     assert 100 * errors.sum() / words.sum() == pytest.approx(wer(hyps, refs))
     assert wer_difference(hyps, refs, refs).value == pytest.approx(wer(hyps, refs))
+
+
+def test_bleu_difference_is_the_difference_of_corpus_bleu():
+    refs = [f"the {w} cat sat on the mat today" for w in ("red", "big", "old", "tiny")] * 10
+    good = [r.replace("today", "now") for r in refs]
+    bad = [r.replace("cat sat", "dog ran") for r in refs]
+    diff = bleu_difference(good, bad, refs)
+    assert diff.value == pytest.approx(bleu(good, refs) - bleu(bad, refs))
+    assert diff.clear and diff.low <= diff.value <= diff.high
+    same = bleu_difference(good, good, refs)
+    assert (same.value, same.low, same.high) == (0.0, 0.0, 0.0)
+
+
+def test_a_score_of_summed_statistics_is_rescored_from_each_resample():
+    # a ratio score from summed (hits, tries) pairs: resampled, the interval brackets the value
+    ours = np.array([[1, 1], [1, 1], [0, 1], [1, 1]])
+    theirs = np.array([[0, 1], [0, 1], [0, 1], [1, 1]])
+    diff = paired_score_difference(ours, theirs, lambda sums: 100 * sums[0] / sums[1])
+    assert diff.value == pytest.approx(50.0) and 0 <= diff.low <= 50 <= diff.high <= 100
 
 
 def test_an_empty_reference_counts_every_word_said_as_an_error():

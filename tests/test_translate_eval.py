@@ -21,8 +21,11 @@ def test_table_per_language_and_domain(text_bundle):
         assert r["copy_bleu"] < 20  # copying French is far from English
         if apertium_available("fr"):
             assert 0 <= r["apertium_bleu"] <= 100 + 1e-6
+            lead = r["bleu_minus_apertium"]  # ours is perfect here: a lead, never behind
+            assert lead["value"] == pytest.approx(r["bleu"] - r["apertium_bleu"])
+            assert 0 <= lead["low"] <= lead["value"] <= lead["high"]
         else:
-            assert r["apertium_bleu"] is None
+            assert r["apertium_bleu"] is None and r["bleu_minus_apertium"] is None
     table = format_table(rows)
     assert table.count("\n") == 3 and "| fr | bible | 5 | 100.0 |" in table
 
