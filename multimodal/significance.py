@@ -52,21 +52,31 @@ def format_difference(record: dict | None, missing: str = "–") -> str:
     return f"**{diff}**" if diff.clear else str(diff)
 
 
+def _resamples(items: int, resamples: int, seed: int) -> np.ndarray:
+    """Which items each resample draws, (resamples, items); a fixed seed keeps a report
+    repeatable."""
+    return np.random.default_rng(seed).integers(0, items, size=(resamples, items))
+
+
+def _with_interval(value: float, samples: np.ndarray | list[float]) -> Difference:
+    low, high = np.percentile(samples, [2.5, 97.5])
+    return Difference(float(value), float(low), float(high))
+
+
 def paired_difference(ours: np.ndarray, theirs: np.ndarray, weights: np.ndarray | None = None,
                       resamples: int = RESAMPLES, seed: int = 0) -> Difference:
     """`sum(ours) / sum(weights) - sum(theirs) / sum(weights)` (weights 1: the difference of
-    the means) with its 95% paired-bootstrap interval. A fixed seed keeps a report repeatable."""
+    the means) with its 95% paired-bootstrap interval."""
     ours, theirs = np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float)
     weights = np.ones_like(ours) if weights is None else np.asarray(weights, dtype=float)
     if not (len(ours) == len(theirs) == len(weights)) or not len(ours):
         raise ValueError("both systems need a score for each of the same items")
     delta = ours - theirs
-    picks = np.random.default_rng(seed).integers(0, len(delta), size=(resamples, len(delta)))
+    picks = _resamples(len(delta), resamples, seed)
     # a resample whose items have no weight at all (every reference empty) has no score
     totals = weights[picks].sum(1)
     samples = delta[picks].sum(1)[totals > 0] / totals[totals > 0]
-    low, high = np.percentile(samples, [2.5, 97.5])
-    return Difference(float(delta.sum() / weights.sum()), float(low), float(high))
+    return _with_interval(delta.sum() / weights.sum(), samples)
 
 
 def paired_score_difference(ours: np.ndarray, theirs: np.ndarray,
@@ -78,12 +88,10 @@ def paired_score_difference(ours: np.ndarray, theirs: np.ndarray,
     if ours.shape != theirs.shape or not len(ours):
         raise ValueError("both systems need statistics for each of the same items")
     n = len(ours)
-    picks = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
     # how often each item is drawn in each resample: its sums are then one matrix product
-    drawn = np.stack([np.bincount(p, minlength=n) for p in picks]).astype(float)
+    drawn = np.stack([np.bincount(p, minlength=n) for p in _resamples(n, resamples, seed)])
     samples = [score(a) - score(b) for a, b in zip(drawn @ ours, drawn @ theirs, strict=True)]
-    low, high = np.percentile(samples, [2.5, 97.5])
-    return Difference(float(score(ours.sum(0)) - score(theirs.sum(0))), float(low), float(high))
+    return _with_interval(score(ours.sum(0)) - score(theirs.sum(0)), samples)
 
 
 def bleu_difference(ours: list[str], theirs: list[str], references: list[str]) -> Difference:
