@@ -62,7 +62,7 @@ def format_table(rows: list[dict]) -> str:
         [[r["lang"], r["domain"], str(r["sentences"])]
          + [cell(r[k]) for k in ("bleu", "chrf", "apertium_bleu", "apertium_chrf",
                                  "copy_bleu", "copy_chrf")]
-         + [format_difference(r.get("bleu_minus_apertium"), missing="n/a")] for r in rows])
+         + [format_difference(r["bleu_minus_apertium"], missing="n/a")] for r in rows])
 
 
 def has_corpus_groups(examples: list[Example]) -> bool:
