@@ -27,7 +27,7 @@ from .data.speech_eval_sets import (
     read_asterisk,
     read_pocketsphinx_testdata,
 )
-from .inputs.audio import load_audio
+from .inputs.audio import FRONT_END, load_audio
 from .metrics import cer, wer
 from .peers.memo import PeerMemo
 from .peers.pocketsphinx import INSTALL_HINT, pocketsphinx_available, transcribe_wave
@@ -99,7 +99,7 @@ def _peer(name: str, examples: list[Example]) -> list[str] | None:
             bar.total = total
             bar.update(done - bar.n)
 
-        return PeerMemo(f"pocketsphinx-{version('pocketsphinx')}").outputs(
+        return PeerMemo(f"pocketsphinx-{version('pocketsphinx')}|{FRONT_END}").outputs(
             [e.source for e in examples], lambda path: transcribe_wave(load_audio(path, RATE)),
             progress)
 

@@ -123,3 +123,36 @@ def test_clipped_audio_is_transcribed_with_a_warning():
     assert wave.shape == (RATE,)
     loud_float = (4 * np.sin(2 * np.pi * 200 * t)).astype(np.float32)  # float over full scale
     assert float(load_audio((RATE, loud_float), RATE).abs().max()) == pytest.approx(1, abs=1e-3)
+
+
+def band_share_db(wave: np.ndarray, low: float, high: float, rate: int = RATE) -> float:
+    """The share of the wave's energy between `low` and `high` Hz, in dB."""
+    power = np.abs(np.fft.rfft(wave * np.hanning(len(wave)))) ** 2
+    freq = np.fft.rfftfreq(len(wave), 1 / rate)
+    return 10 * np.log10(power[(freq >= low) & (freq < high)].sum() / power.sum())
+
+
+def test_resampling_leaves_no_images_or_aliases():
+    # 8 kHz telephone audio: nothing of its speech may be mirrored above 4 kHz, where the
+    # training clips held only sox's 16-bit dither floor
+    t = np.arange(16000) / 8000
+    phone = (0.5 * np.sin(2 * np.pi * 3000 * t) + 0.3 * np.sin(2 * np.pi * 1000 * t))
+    up = load_audio((8000, phone.astype(np.float32)), RATE).numpy()
+    assert len(up) == 2 * len(phone)
+    assert band_share_db(up, 4200, 8000) < -80  # torchaudio's default filter: -46 dB
+    # a 48 kHz microphone: a 9 kHz tone is above the 8 kHz the model hears and must vanish
+    # rather than fold back to 7 kHz
+    t = np.arange(48000) / 48000
+    mic = np.sin(2 * np.pi * 9000 * t) + np.sin(2 * np.pi * 1000 * t)
+    down = load_audio((48000, (0.4 * mic).astype(np.float32)), RATE).numpy()
+    assert band_share_db(down, 6900, 7100) < -60  # torchaudio's default filter: -17 dB
+    assert band_share_db(down, 950, 1050) > -0.1  # the tone it can hear is all there
+
+
+def test_resampled_audio_is_16_bit_and_repeatable():
+    t = np.arange(44100) / 44100
+    wave = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    first, again = load_audio((44100, wave), RATE), load_audio((44100, wave), RATE)
+    assert torch.equal(first, again)  # the dither is seeded: the same input, the same samples
+    steps = first.numpy() * 32768
+    assert np.array_equal(steps, np.round(steps))  # on the 16-bit grid, like training's WAVs
