@@ -112,7 +112,8 @@ def write_card(pipe: Pipeline, table: str, rows: list[dict], beam: int, bundle: 
         table, "",
         "Real decoding; jiwer WER/CER after one normaliser for every system (lower case, no "
         "punctuation). PocketSphinx: PyPI `pocketsphinx` 5.1.1 with its "
-        "shipped US English model, on the same 16 kHz signal. Asterisk: Debian "
+        "shipped US English model, on the same 16 kHz signal (other rates resampled by soxr "
+        "HQ with 16-bit dither, as sox made the training clips). Asterisk: Debian "
         "`asterisk-core-sounds-en-wav`, one professional speaker, 8 kHz telephone audio "
         "(subsets by folder: digits, letters, phonetic alphabet; every other prompt is a "
         "sentence). pocketsphinx-testdata: the 10 transcribed utterances of that Debian "
