@@ -83,7 +83,19 @@ def _word_prior(config: dict) -> list[str]:
             "p(label). The classifier is the package's pretrained head on the frozen part of "
             "the trunk (not on the fine-tuned blocks), so it costs two blocks on a 7x7 map and "
             "nothing in this bundle. The table's \"ours, no word prior\" rows are the same "
-            "model and beam with the prior off."]
+            "model and beam with the prior off.", *_name_bank(config)]
+
+
+def _name_bank(config: dict) -> list[str]:
+    share = config.get("search", {}).get("name_bank")
+    if not share:
+        return []
+    return ["", f"Name bank (multimodal/name_bank.py, share {share:g}, chosen on dev with "
+            "`tune`): the bundle keeps two views of each training object (the pretrained "
+            "trunk's pooled features, in 128 dimensions, int8) with the object's name; the "
+            "names of the five training pictures nearest to the input join the labels' "
+            f"names, each with {share:g} x its share of the five as its probability. The "
+            "\"ours, no name bank\" rows are the same model and word prior without it."]
 
 
 def _attention_limit(table: list[dict]) -> list[str]:

@@ -168,6 +168,9 @@ def caption_table(pipe: Pipeline, beam: int | None = None, batch_size: int = 32,
         predictions = pipe.predict(paths, beam=beam, batch_size=batch_size)
         pooled = baselines.pooled(paths)
         systems = {"ours": [p.text for p in predictions]}
+        if pipe.options.name_bank and pipe.word_prior and pipe.word_prior.bank is not None:
+            systems["ours, no name bank"] = [p.text for p in pipe.predict(
+                paths, beam=beam, batch_size=batch_size, name_bank=0.0)]
         if pipe.options.word_prior and pipe.word_prior:  # what the prior adds, same pictures
             systems["ours, no word prior"] = [p.text for p in pipe.predict(
                 paths, beam=beam, batch_size=batch_size, word_prior=0.0)]

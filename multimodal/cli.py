@@ -1,4 +1,5 @@
-"""`python -m multimodal {models,predict,data,train,train-lm,evaluate,tune,average,bench}`.
+"""`python -m multimodal {models,predict,data,train,train-lm,evaluate,tune,name-bank,average,
+bench}`.
 
 User mistakes (a corrupt image, a missing file, a broken bundle) end with one line on
 stderr and a non-zero exit code, never a traceback."""
@@ -230,6 +231,25 @@ def cmd_tune(args) -> int:
     return run(pipe, dev, args)
 
 
+def cmd_name_bank(args) -> int:
+    from .bundle import read_config
+    from .devices import pick_device
+    from .name_bank import build_from_corpus
+
+    path, config = read_config(args.weights)
+    encoder = config.get("encoder", {})
+    if (encoder.get("name") != "efficientnet_lite0"
+            or not encoder.get("args", {}).get("pretrained", True)):
+        raise MultimodalError(f"{path}: a name bank needs a caption bundle with a pretrained "
+                              "Lite0 trunk (the features it compares)")
+    bank = build_from_corpus(pick_device(args.device))
+    written = bank.save(path)
+    print(f"wrote {written} ({len(bank.features):,} pictures, {len(bank.names):,} names, "
+          f"{written.stat().st_size / 1e6:.1f} MB); choose its share on dev with "
+          f"`tune --weights {path} --dev cache/caption/dev.tsv --write`")
+    return 0
+
+
 def cmd_average(args) -> int:
     from .average import average_bundles
 
@@ -399,12 +419,21 @@ def build_parser() -> argparse.ArgumentParser:
                         "tried at the best CTC weight")
     p.add_argument("--word-priors", type=float, nargs="+", default=[0.0, 0.1, 0.2, 0.3, 0.5],
                    help="caption bundles: weights of the classifier's names (word_prior.py)")
+    p.add_argument("--name-banks", type=float, nargs="+", default=[0.0, 1.0, 2.0, 4.0],
+                   help="caption bundles with a name bank: shares of the nearest training "
+                        "pictures' names (name_bank.py), tried at the best word prior")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--write", action="store_true",
                    help="keep the best weight in the bundle's config.json")
     p.add_argument("--device")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_tune)
+
+    p = sub.add_parser("name-bank", help="keep the caption corpus's training pictures "
+                       "(features and names) in a caption bundle, for its word prior")
+    p.add_argument("--weights", required=True, help="the caption bundle to write it into")
+    p.add_argument("--device")
+    p.set_defaults(func=cmd_name_bank)
 
     p = sub.add_parser("average", help="the weight average of bundles of one model")
     p.add_argument("bundles", nargs="+", metavar="BUNDLE",

@@ -56,7 +56,7 @@ class EncoderDecoder(nn.Module):
     @torch.inference_mode()
     def generate(self, inputs: torch.Tensor, lengths: torch.Tensor | None,
                  options: SearchOptions,
-                 word_prior: Callable[[torch.Tensor], list] | None = None,
+                 word_prior: Callable[..., list] | None = None,
                  ) -> list[list[Hypothesis]]:
         """n-best results; with a CTC head, `options.ctc_weight` and a beam, every step of
         the search also weighs the CTC prefix score (one-pass joint decoding, as ESPnet).
@@ -66,7 +66,7 @@ class EncoderDecoder(nn.Module):
         enc = self.encode(inputs, lengths)
         phrases = None
         if word_prior is not None and options.word_prior and enc.class_log_probs is not None:
-            phrases = word_prior(enc.class_log_probs)
+            phrases = word_prior(enc.class_log_probs, enc.pooled, options.name_bank)
         ctc = None
         if self.ctc_head is not None and options.ctc_weight and options.beam > 1:
             ctc = self.ctc_log_probs(enc)

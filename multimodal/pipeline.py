@@ -19,6 +19,7 @@ import torch
 from .bundle import TASKS, load_bundle
 from .caption_text import mend_articles, sentence_case
 from .devices import autocast, pick_device, synchronize
+from .name_bank import NameBank
 from .preprocess import Preprocessor
 from .search import SearchOptions
 from .word_prior import WordPrior
@@ -60,21 +61,24 @@ class Pipeline:
                                     tokenizers.get("source"))
         self.options = SearchOptions(**config.get("search", {}))
         classifier = getattr(model.encoder, "classifier", None)
-        self.word_prior = (WordPrior(classifier.labels, tokenizers["target"])
+        self.word_prior = (WordPrior(classifier.labels, tokenizers["target"],
+                                     NameBank.load(source) if source else None)
                            if classifier is not None else None)
 
     def predict(self, inputs: Sequence, beam: int | None = None, max_len: int | None = None,
                 batch_size: int = 16,
                 progress: Callable[[int, int], None] | None = None,
-                word_prior: float | None = None) -> list[Prediction]:
-        """Predict every input, in input order (`beam`, `max_len`, `word_prior`: this call's
-        search settings, the bundle's where None).
+                word_prior: float | None = None,
+                name_bank: float | None = None) -> list[Prediction]:
+        """Predict every input, in input order (`beam`, `max_len`, `word_prior`,
+        `name_bank`: this call's search settings, the bundle's where None).
 
         Each input becomes one or more segments (a long text: its sentences); all segments
         are decoded in batches of similar length, then joined back per input."""
         options = replace(self.options, **({"beam": beam} if beam else {}),
                           **({"max_len": max_len} if max_len else {}),
-                          **({"word_prior": word_prior} if word_prior is not None else {}))
+                          **({"word_prior": word_prior} if word_prior is not None else {}),
+                          **({"name_bank": name_bank} if name_bank is not None else {}))
         segments, parts_of = [], []  # parts_of[i]: the segment numbers of input i
         for item in inputs:
             pieces = self.prepare.segments(item)

@@ -10,12 +10,17 @@ its first piece gets the mass `weight * p(label)` wherever the name has not been
 and once a hypothesis has begun the name, its next piece gets `p(label)`, until the name is
 complete. The decoder's own language model still decides where in the sentence the name
 goes. The weight (`SearchOptions.word_prior`) is chosen on the dev set; 0 turns it off.
+
+Where the bundle has a name bank (multimodal.name_bank), the names of the training
+pictures nearest to the input join the labels' names, each with `SearchOptions.name_bank x
+(its share of the nearest pictures)` as its probability.
 """
 
 from __future__ import annotations
 
 import torch
 
+from .name_bank import NameBank
 from .tokenizer import Tokenizer
 
 TOP_LABELS = 5  # only the classifier's most likely labels speak: the rest is noise
@@ -27,14 +32,23 @@ Phrases = list[tuple[tuple[int, ...], float]]
 class WordPrior:
     """Class log-probabilities [B, classes] -> each input's top labels, spelled in pieces."""
 
-    def __init__(self, labels: list[str], tokenizer: Tokenizer):
+    def __init__(self, labels: list[str], tokenizer: Tokenizer, bank: NameBank | None = None):
+        self.bank = bank
         self.spellings = [tuple(tokenizer.encode(" " + label)) for label in labels]
+        self.bank_spellings = ([tuple(tokenizer.encode(" " + name)) for name in bank.names]
+                               if bank is not None else [])
 
-    def __call__(self, class_log_probs: torch.Tensor) -> list[Phrases]:
+    def __call__(self, class_log_probs: torch.Tensor, pooled: torch.Tensor | None = None,
+                 share: float = 0.0) -> list[Phrases]:
         k = min(TOP_LABELS, class_log_probs.shape[-1])
         probs, top = class_log_probs.float().exp().topk(k, dim=-1)
-        return [[(self.spellings[c], p) for p, c in zip(ps, cs, strict=True)]
-                for ps, cs in zip(probs.tolist(), top.tolist(), strict=True)]
+        phrases = [[(self.spellings[c], p) for p, c in zip(ps, cs, strict=True)]
+                   for ps, cs in zip(probs.tolist(), top.tolist(), strict=True)]
+        if self.bank is None or pooled is None or not share:
+            return phrases
+        for names, votes in zip(phrases, self.bank.nearest(pooled), strict=True):
+            names += [(self.bank_spellings[i], min(1.0, share * v)) for i, v in votes.items()]
+        return phrases
 
 
 def _said(history: list[int], spelling: tuple[int, ...]) -> bool:

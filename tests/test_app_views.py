@@ -85,7 +85,18 @@ def test_a_caption_made_with_the_word_prior_says_so(tmp_path):
     Image.new("RGB", (40, 30), "red").save(picture)
     [outcome] = decode(Models(weights, torch.device("cpu")), "caption", [Request(str(picture))])
     assert not outcome.error
-    assert any("word prior 0.25" in note for note in outcome.notes)
+    assert any("word prior 0.25)." in note for note in outcome.notes)
+    # with a name bank in the bundle, the note names it too
+    import numpy as np
+
+    from multimodal.name_bank import NameBank
+    from multimodal.tune import write_search
+
+    bundle = weights / "caption-lite0"
+    NameBank.build(np.random.default_rng(0).random((4, 1280)), ["cat"] * 4, 2).save(bundle)
+    write_search(bundle, "name_bank", 1.0)
+    [outcome] = decode(Models(weights, torch.device("cpu")), "caption", [Request(str(picture))])
+    assert any("name bank 1)." in note for note in outcome.notes)
 
 
 def test_no_model_is_said_plainly(tmp_path):

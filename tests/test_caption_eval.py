@@ -42,6 +42,7 @@ def tiny_corpus(tmp_path, monkeypatch):
             path.parent.mkdir(parents=True, exist_ok=True)
             Image.new("RGB", (96, 96), colours[colour]).save(path)
             lines.append(json.dumps({"path": str(path.relative_to(folder)), "kind": "single",
+                                     "objects": [f"{colour}-square"],
                                      "caption": f"A {colour} square.", "names": ["square"],
                                      "photo": colour == "red",
                                      "boxes": [[0.0, 0.0, 0.5, 1.0]]}))
@@ -93,6 +94,28 @@ def test_a_bundle_with_the_word_prior_on_is_also_scored_without_it(tiny_corpus, 
     systems = [r["system"] for r in table if r["set"] == "held-out single objects"]
     assert systems == ["ours", "ours, no word prior", "template", "retrieval"]
     assert "| ours, no word prior |" in format_table(table)
+
+
+def test_a_name_bank_is_built_into_a_bundle_and_scored_against_its_absence(
+        tiny_corpus, tmp_path, capsys, untrained_bundles):
+    from helpers import lite0_caption_bundle
+
+    from multimodal.cli import main
+    from multimodal.tune import write_search
+
+    bundle = lite0_caption_bundle(tmp_path, word_prior=3.0)
+    assert main(["name-bank", "--weights", str(bundle), "--device", "cpu"]) == 0
+    assert "2 pictures, 1 names" in capsys.readouterr().out  # the two training squares
+    write_search(bundle, "name_bank", 1.0)
+    pipe = load(bundle, device="cpu")
+    assert pipe.word_prior.bank.names == ["square"] and pipe.options.name_bank == 1.0
+    table = caption_table(pipe)
+    systems = [r["system"] for r in table if r["set"] == "held-out single objects"]
+    assert systems == ["ours", "ours, no name bank", "ours, no word prior", "template",
+                       "retrieval"]
+    # a bundle of a trunk without pretrained features has nothing to compare
+    assert main(["name-bank", "--weights", str(untrained_bundles["caption"])]) == 1
+    assert "needs a caption bundle with a pretrained" in capsys.readouterr().err
 
 
 def test_looking_at_an_object_is_the_attention_peak_inside_its_box():

@@ -22,6 +22,10 @@ def test_classifier_is_the_packages_imagenet_head_even_with_tuned_blocks():
         expected = reference(x).log_softmax(-1)
         tuned = encoder.trunk(x.contiguous(memory_format=torch.channels_last))
     assert torch.allclose(out.class_log_probs, expected, atol=1e-4)
+    # the name bank's query: the untouched trunk's pooled features, not the tuned ones
+    pooled = reference.forward_features(x).mean(dim=(2, 3))
+    assert torch.allclose(out.pooled, pooled, atol=1e-4)
+    assert torch.equal(out.index_select(torch.tensor([2])).pooled, out.pooled[2:])
     assert not torch.allclose(reference.forward_features(x), tuned, atol=1e-2)
     assert len(encoder.classifier.labels) == out.class_log_probs.shape[1] == 1000
     # never stored in our bundles, never trained, and left out in training

@@ -21,11 +21,16 @@ class EncoderOutput:
     # trunk (ImageNet for Lite0), where it has one: the search may favour the words of its
     # labels (multimodal.word_prior). The decoder never reads it.
     class_log_probs: torch.Tensor | None = None
+    # [B, C] the pooled trunk features that classifier read: what multimodal.name_bank
+    # compares with its training pictures
+    pooled: torch.Tensor | None = None
 
     def index_select(self, index: torch.Tensor) -> EncoderOutput:
-        return EncoderOutput(
-            self.memory.index_select(0, index), self.mask.index_select(0, index),
-            None if self.class_log_probs is None else self.class_log_probs.index_select(0, index))
+        def pick(t):
+            return None if t is None else t.index_select(0, index)
+
+        return EncoderOutput(pick(self.memory), pick(self.mask), pick(self.class_log_probs),
+                             pick(self.pooled))
 
 
 class Encoder(nn.Module):

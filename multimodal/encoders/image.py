@@ -74,23 +74,25 @@ class CNNEncoder(Encoder):
             # On CPU, chunks of 8 keep activations in cache: big batches are slower per image.
             parts = [self._from_cut(self.trunk[:self.cut](c)) for c in images.split(CPU_CHUNK)]
             grid = torch.cat([g for g, _ in parts])
-            labels = None if parts[0][1] is None else torch.cat([c for _, c in parts])
+            heads = [h for _, h in parts]
+            labels = None if heads[0] is None else tuple(map(torch.cat, zip(*heads, strict=True)))
             return self.encode_grid(grid, labels)
         return self.encode_grid(*self._from_cut(self.trunk[:self.cut](images)))
 
-    def _from_cut(self, shared: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def _from_cut(self, shared: torch.Tensor) -> tuple[torch.Tensor, tuple | None]:
         """The frozen part's map -> our grid [B, C, h, w], and, outside training, the
-        classifier's log-probabilities from the same map (None without a classifier)."""
+        classifier's (log-probabilities, pooled features) from the same map (None without
+        a classifier)."""
         grid = self.trunk[self.cut:](shared)
         if self.classifier is None or self.training:
             return grid, None
         return grid, self.classifier(shared)
 
-    def encode_grid(self, grid: torch.Tensor,
-                    class_log_probs: torch.Tensor | None = None) -> EncoderOutput:
+    def encode_grid(self, grid: torch.Tensor, labels: tuple | None = None) -> EncoderOutput:
+        """`labels`: the classifier's (log-probabilities, pooled features), if any."""
         memory = self.proj(grid.flatten(2).transpose(1, 2))  # [B, h*w, D]
         mask = torch.ones(memory.shape[:2], dtype=torch.bool, device=memory.device)
-        return EncoderOutput(memory, mask, class_log_probs)
+        return EncoderOutput(memory, mask, *(labels or (None, None)))
 
 
 def _torchvision_trunk(name: str, pretrained: bool) -> tuple[nn.Module, int, list[nn.Module]]:
@@ -188,5 +190,7 @@ class ImageNetClassifier(nn.Module):
         self.fc = copy.deepcopy(net._fc)
         self.requires_grad_(False)
 
-    def forward(self, shared: torch.Tensor) -> torch.Tensor:
-        return self.fc(self.rest(shared).mean(dim=(2, 3))).float().log_softmax(-1)
+    def forward(self, shared: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """-> (ImageNet log-probabilities [B, 1000], the pooled features they come from)."""
+        pooled = self.rest(shared).mean(dim=(2, 3))
+        return self.fc(pooled).float().log_softmax(-1), pooled.float()

@@ -78,7 +78,10 @@ def attention_view(pipe: Pipeline, prepared: Prepared,
         view, note = views.caption_view(prepared.context, pred.tokens, pred.attention)
         if pipe.word_prior is not None and pipe.options.word_prior:
             note += (" The search mixes in the names the trunk's ImageNet classifier sees "
-                     f"(word prior {pipe.options.word_prior:g}).")
+                     f"(word prior {pipe.options.word_prior:g})")
+            bank = pipe.word_prior.bank is not None and pipe.options.name_bank
+            note += (" and those of the training pictures that look most alike "
+                     f"(name bank {pipe.options.name_bank:g})." if bank else ".")
         return view, note
     if pipe.task == "transcribe":
         wave = prepared.context
