@@ -45,7 +45,7 @@ PRECISIONS = ("fp32", "fp16", "int8")
 INT8_SCALE = ".int8_scale"  # suffix of the per-row scales of an int8-stored matrix
 
 
-def _store(name: str, tensor: torch.Tensor, precision: str) -> dict[str, torch.Tensor]:
+def store_tensor(name: str, tensor: torch.Tensor, precision: str) -> dict[str, torch.Tensor]:
     """One tensor as stored: fp16 halves floats; int8 also keeps big matrices (and 1x1
     convolutions, which are matrices too) as int8 rows with an fp16 scale each (symmetric,
     absmax), about a quarter of fp32."""
@@ -60,7 +60,7 @@ def _store(name: str, tensor: torch.Tensor, precision: str) -> dict[str, torch.T
     return {name: tensor.half()}
 
 
-def _restore(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+def restore_tensors(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Stored tensors -> float tensors (int8 rows times their scales)."""
     out = {}
     for name, tensor in state.items():
@@ -88,7 +88,7 @@ def save_bundle(path: str | Path, model: EncoderDecoder, config: dict,
     config["precision"] = precision
     state = {}
     for name, tensor in _unique_state(model).items():
-        state.update(_store(name, tensor.detach().to("cpu").contiguous(), precision))
+        state.update(store_tensor(name, tensor.detach().to("cpu").contiguous(), precision))
     save_file(state, path / WEIGHTS_NAME, metadata={"format": "multimodal-bundle"})
     for role, tok in tokenizers.items():
         tok.save(path / f"{role}.model")
@@ -157,7 +157,7 @@ def load_bundle(path: str | Path, device: str | torch.device = "cpu"):
         raise BundleError(f"{path}: a tokenizer model is missing or broken ({err})") from None
     model = build_checked(config, path)
     try:
-        state = _restore(load_file(path / WEIGHTS_NAME, device="cpu"))
+        state = restore_tensors(load_file(path / WEIGHTS_NAME, device="cpu"))
     except FileNotFoundError:
         raise BundleError(f"{path}: {WEIGHTS_NAME} is missing") from None
     except (SafetensorError, OSError, ValueError) as err:
@@ -181,7 +181,7 @@ def load_weights(path: str | Path) -> dict[str, torch.Tensor]:
     try:
         if path.suffix == ".pt":
             return torch.load(path, map_location="cpu", weights_only=True)["model"]
-        return _restore(load_file(path, device="cpu"))
+        return restore_tensors(load_file(path, device="cpu"))
     except FileNotFoundError:
         raise BundleError(f"{path}: no such weights file") from None
     except (SafetensorError, OSError, ValueError, RuntimeError, KeyError, TypeError,

@@ -3,8 +3,8 @@
 The ImageNet head's labels name few of the objects a captioner meets for the first time,
 but the training pictures know thousands of names, and an unseen object often looks like a
 training picture of the same name (another drawing of an apple, another emoji of a cat).
-The bank keeps every single-object training picture's pooled features from the pretrained
-trunk (the features the retrieval baseline compares) and its object's name; at inference
+The bank keeps single-object training pictures' pooled features from the pretrained trunk
+(the features the retrieval baseline compares) and each one's object name; at inference
 the names of the K nearest pictures join the word prior, each with `share x (its votes /
 K)` as its probability (capped at 1).
 
@@ -20,16 +20,23 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
+from .bundle import restore_tensors, store_tensor
 from .errors import BundleError
 
 BANK_NAME = "name_bank.safetensors"
 NEAREST = 5  # the pictures that vote; more dilutes the votes of the right name
 DIMENSIONS = 128
 # Two views of each training object: 1.2 MB, what the weights budget leaves (all 10,760
-# single-object pictures would take 1.6 MB for half a CIDEr-D point on dev)
+# single-object pictures: about 1.6 MB, for half a CIDEr-D point on dev)
 PICTURES_PER_OBJECT = 2
+
+
+def _as_stored(matrix: torch.Tensor) -> torch.Tensor:
+    """The matrix as int8 storage gives it back, so a built bank and its saved copy agree."""
+    return restore_tensors(store_tensor("m", matrix, "int8"))["m"]
 
 
 class NameBank:
@@ -44,25 +51,20 @@ class NameBank:
         """Pooled features [N, C] of training pictures and each one's object name."""
         feats = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
         _, _, vt = np.linalg.svd(feats, full_matrices=False)
-        projection = torch.from_numpy(vt[:dimensions].T.copy()).float()
-        axis = projection.abs().amax(0, keepdim=True) / 127
-        projection = torch.round(projection / axis) * axis  # what int8 storage gives back
-        reduced = torch.from_numpy(feats).float() @ projection
-        scale = reduced.abs().amax(1, keepdim=True).clamp(min=1e-8) / 127
-        features = torch.round(reduced / scale) * scale  # what int8 storage will give back
+        projection = _as_stored(torch.from_numpy(vt[:dimensions].copy()).float()).T  # [C, d]
+        features = _as_stored(torch.from_numpy(feats).float() @ projection)
         vocabulary = sorted(set(names))
         index = {n: i for i, n in enumerate(vocabulary)}
         return cls(projection, features, torch.tensor([index[n] for n in names]), vocabulary)
 
     def save(self, bundle: str | Path) -> Path:
-        scale = self.features.abs().amax(1, keepdim=True).clamp(min=1e-8) / 127
-        axis = self.projection.abs().amax(0, keepdim=True).clamp(min=1e-8) / 127
+        """int8 rows as bundles store matrices: the features, and the projection by its
+        output dimensions (one scale each)."""
+        state = {"name_ids": self.name_ids.to(torch.int16)}
+        state.update(store_tensor("projection_t", self.projection.T.contiguous(), "int8"))
+        state.update(store_tensor("features", self.features, "int8"))
         path = Path(bundle) / BANK_NAME
-        save_file({"projection": torch.round(self.projection / axis).to(torch.int8).contiguous(),
-                   "projection_scale": axis.half().contiguous(),
-                   "features": torch.round(self.features / scale).to(torch.int8).contiguous(),
-                   "scale": scale.half().contiguous(),
-                   "name_ids": self.name_ids.to(torch.int16).contiguous()}, str(path),
+        save_file({k: v.contiguous() for k, v in state.items()}, str(path),
                   metadata={"names": json.dumps(self.names)})
         return path
 
@@ -73,13 +75,10 @@ class NameBank:
         if not path.exists():
             return None
         try:
-            from safetensors import safe_open
-
             with safe_open(str(path), "pt") as f:
                 names = json.loads(f.metadata()["names"])
-            t = load_file(str(path))
-            return cls(t["projection"].float() * t["projection_scale"].float(),
-                       t["features"].float() * t["scale"].float(), t["name_ids"], names)
+            t = restore_tensors(load_file(str(path)))
+            return cls(t["projection_t"].T, t["features"], t["name_ids"], names)
         except Exception as err:  # a cut or foreign file: say which, never guess
             raise BundleError(f"{path}: the name bank is corrupt ({err})") from None
 

@@ -18,10 +18,14 @@ pictures nearest to the input join the labels' names, each with `SearchOptions.n
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 
-from .name_bank import NameBank
 from .tokenizer import Tokenizer
+
+if TYPE_CHECKING:  # a type only: name_bank reads bundle.py, which imports the search
+    from .name_bank import NameBank
 
 TOP_LABELS = 5  # only the classifier's most likely labels speak: the rest is noise
 
