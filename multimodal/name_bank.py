@@ -36,7 +36,7 @@ PICTURES_PER_OBJECT = 2
 
 def _as_stored(matrix: torch.Tensor) -> torch.Tensor:
     """The matrix as int8 storage gives it back, so a built bank and its saved copy agree."""
-    return restore_tensors(store_tensor("m", matrix, "int8"))["m"]
+    return restore_tensors(store_tensor("m", matrix, "int8"))["m"].float()  # tiny ones stay fp16
 
 
 class NameBank:
