@@ -232,17 +232,15 @@ def cmd_tune(args) -> int:
 
 
 def cmd_name_bank(args) -> int:
-    from .bundle import read_config
-    from .devices import pick_device
     from .name_bank import build_from_corpus
+    from .pipeline import load
 
-    path, config = read_config(args.weights)
-    encoder = config.get("encoder", {})
-    if (encoder.get("name") != "efficientnet_lite0"
-            or not encoder.get("args", {}).get("pretrained", True)):
+    pipe = load(args.weights, device=args.device)
+    path = Path(pipe.source)
+    if pipe.word_prior is None:  # the encoder's pretrained classifier gives the features
         raise MultimodalError(f"{path}: a name bank needs a caption bundle with a pretrained "
                               "Lite0 trunk (the features it compares)")
-    bank = build_from_corpus(pick_device(args.device))
+    bank = build_from_corpus(pipe.device)
     written = bank.save(path)
     print(f"wrote {written} ({len(bank.features):,} pictures, {len(bank.names):,} names, "
           f"{written.stat().st_size / 1e6:.1f} MB); choose its share on dev with "
