@@ -104,6 +104,29 @@ def test_words_said_alone_are_added_to_training_without_moving_any_other_clip():
     assert {"fourteen", "monday", "dollars"} <= said and not said & set("abcdefghijk")
 
 
+def test_later_voices_speak_a_plan_of_their_own_after_every_earlier_clip():
+    corpus, more = _corpus(), [engines.VOICE_BY_NAME[n] for n in ("mbrola-us1", "festival-rab")]
+    before = [u.id for u in speech_build.make_plan(corpus, FLITE, 0.02, frozenset(), 5)]
+    plan = speech_build.make_plan(corpus, FLITE, 0.02, frozenset(), 5, more)
+    main = len(list(training_plan(corpus, FLITE, 0.02)))
+    alone = round(speech_build.ISOLATED_WORD_SHARE * main)
+    later = plan[main + alone:len(plan) - 15]
+    assert [u.id for u in plan[:main + alone]] + [u.id for u in plan[len(plan) - 15:]] == before
+    assert len(later) == round(speech_build.MORE_VOICES_SHARE * main) > 0
+    assert {u.voice.name for u in later} == {"mbrola-us1", "festival-rab"}
+    assert all(u.split == "train" and split_of(u.text) == "train" for u in later)
+    # Their sentences do not follow the main plan's size: a bigger build keeps these clips.
+    bigger = speech_build.make_plan(corpus, FLITE, 0.04, frozenset(), 5, more)
+    assert set(u.id for u in later) <= {u.id for u in bigger}
+
+
+def test_a_voice_whose_package_is_missing_is_skipped_by_name(capsys):
+    absent = engines.Voice("festival-nobody", "festival", "voice_nobody", data="/no/such/voice")
+    assert not engines.voice_available(absent)
+    assert speech_build.usable_more_voices([absent]) == []
+    assert "festival-nobody" in capsys.readouterr().out
+
+
 def test_plan_never_speaks_an_evaluation_sentence_even_a_generated_one():
     first = list(training_plan(_corpus(), FLITE, 0.05))
     long = {u.text.transcript for u in first if u.text.words >= 3}
@@ -180,11 +203,12 @@ def test_tiny_build_writes_16k_mono_clips_and_clean_splits(tmp_path, monkeypatch
 
 
 @pytest.mark.parametrize("name", ["espeak-en-gb", "festival-kal", "festival-slt-hts",
-                                  "piper-joe"])
+                                  "piper-joe", "mbrola-us3", "festival-us1-mbrola",
+                                  "festival-rab"])
 def test_every_engine_renders_a_clip(name, tmp_path):
     voice = engines.VOICE_BY_NAME[name]
-    if not engines.engine_available(voice.engine) or not shutil.which("sox"):
-        pytest.skip(f"{voice.engine} or sox is not installed")
+    if not engines.voice_available(voice) or not shutil.which("sox"):
+        pytest.skip(f"{voice.name} or sox is not installed")
     from multimodal.data.speech.augment import Effects, finish
 
     jobs = [engines.Job(s, 1.1, 0.95, "m3" if voice.engine == "espeak" else "0.6,0.8",
@@ -194,7 +218,8 @@ def test_every_engine_renders_a_clip(name, tmp_path):
         assert engines.festival(voice, jobs, tmp_path) == ["", ""]
     else:
         for job in jobs:
-            {"espeak": engines.espeak, "piper": engines.piper}[voice.engine](voice, job)
+            {"espeak": engines.espeak, "mbrola": engines.mbrola,
+             "piper": engines.piper}[voice.engine](voice, job)
     for i, job in enumerate(jobs):
         seconds = finish(job.out, tmp_path / f"{i}.flac", Effects(pitch_cents=-50), seed=i)
         assert 0.6 < seconds < 5

@@ -32,14 +32,16 @@ from ..cache import cache_dir
 from .lm_texts import write_lm_texts
 from .plan import (
     ISOLATED_WORD_SHARE,
+    MORE_VOICES_SHARE,
     Utterance,
     held_out_plan,
     isolated_word_plan,
+    more_voices_plan,
     training_plan,
 )
 from .render import Rendered, render_batch
 from .texts import corpus_texts, evaluation_keys
-from .voices import HELD_OUT_VOICE, VOICES, Voice, engine_available
+from .voices import HELD_OUT_VOICE, MORE_VOICES, VOICES, Voice, engine_available, voice_available
 
 DEFAULT_HOURS = 20.0
 BATCH = 24  # utterances per worker task (festival starts once per batch)
@@ -79,17 +81,30 @@ def usable_voices(voices: Iterable[Voice] = VOICES) -> list[Voice]:
     return found
 
 
+def usable_more_voices(voices: Iterable[Voice] = MORE_VOICES) -> list[Voice]:
+    found = [v for v in voices if voice_available(v)]
+    if len(found) < len(voices):
+        print("voices not installed, skipped: "
+              f"{', '.join(v.name for v in voices if v not in found)} (Debian contrib and "
+              "non-free: mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 festvox-us1 "
+              "festvox-us2 festvox-us3 festvox-en1 festvox-rablpc16k festvox-don)")
+    return found
+
+
 def make_plan(corpus, voices: list[Voice], hours: float, excluded: frozenset[str],
-              held_out: int | None = None) -> list[Utterance]:
+              held_out: int | None = None, more: list[Voice] | None = None) -> list[Utterance]:
     """Training utterances for `hours` and words said alone (ISOLATED_WORD_SHARE of them),
-    then `held_out` dev and as many test utterances
+    then those of the `more` voices (MORE_VOICES_SHARE), then `held_out` dev and as many
+    test utterances
     (default: 3% of the training count, within HELD_OUT_MIN..HELD_OUT_MAX); no text whose
     key is in `excluded` (the evaluation sentences) is spoken anywhere."""
     train = list(training_plan(corpus, voices, hours, excluded))
     if held_out is None:
         held_out = min(HELD_OUT_MAX, max(HELD_OUT_MIN, round(HELD_OUT_SHARE * len(train))))
     alone = isolated_word_plan(voices, round(ISOLATED_WORD_SHARE * len(train)), excluded)
-    return train + alone + held_out_plan(corpus, voices, held_out, excluded)
+    later = (more_voices_plan(corpus, more, round(MORE_VOICES_SHARE * len(train)), excluded)
+             if more else [])
+    return train + alone + later + held_out_plan(corpus, voices, held_out, excluded)
 
 
 def _batches(todo: list[Utterance]) -> list[list[Utterance]]:
@@ -198,17 +213,23 @@ def _cpu_seconds() -> float:
 
 def build(out: Path | None = None, hours: float = DEFAULT_HOURS, workers: int = 2,
           corpus=None, voices: list[Voice] | None = None, held_out: int | None = None,
-          lm_sentences: dict[str, int] | None = None) -> dict:
+          lm_sentences: dict[str, int] | None = None,
+          more_voices: list[Voice] | None = None) -> dict:
     """Plan, synthesise what is missing, write manifests and the language model's text
-    (`lm_sentences` lines per split, default LM_SENTENCES); returns counts plus the rate."""
+    (`lm_sentences` lines per split, default LM_SENTENCES); returns counts plus the rate.
+    `more_voices` speak a plan of their own (default: voices.MORE_VOICES when `voices` is
+    not chosen)."""
     root = out or corpus_dir()
     root.mkdir(parents=True, exist_ok=True)
+    if more_voices is None:  # the later voices join a default build, not a chosen cast
+        more_voices = MORE_VOICES if voices is None else []
     voices = usable_voices(voices or VOICES)
+    more = usable_more_voices(more_voices)
     excluded = frozenset(evaluation_keys())
     if corpus is None:
         corpus = corpus_texts(excluded)
     lm_counts = write_lm_texts(root, corpus, excluded, lm_sentences)
-    plan = make_plan(corpus, voices, hours, excluded, held_out)
+    plan = make_plan(corpus, voices, hours, excluded, held_out, more)
     unique = {u.id: u for u in plan}
     seconds = {i: clip_seconds(root / u.path) for i, u in unique.items()
                if (root / u.path).is_file()}

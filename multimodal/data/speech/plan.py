@@ -24,12 +24,19 @@ SOURCE_WEIGHTS = {"descriptions": 20, "ui": 14, "bible": 14, "stamps": 4, "comma
 # Share per voice; espeak (robotic) about a fifth, spread over its accents.
 ENGINE_WEIGHTS = {"espeak": 20, "piper": 20}
 VOICE_WEIGHTS = {"flite-slt": 10, "flite-rms": 10, "flite-kal16": 8, "festival-slt-hts": 12,
-                 "festival-kal": 10, "festival-ked": 10}
+                 "festival-kal": 10, "festival-ked": 10,
+                 # the later voices (voices.MORE_VOICES): festival's reading of an MBROLA
+                 # database shares its person with espeak-ng's, and don has few diphones
+                 **{f"festival-{db}-mbrola": 6 for db in ("us1", "us2", "us3", "en1")},
+                 "festival-don": 4}
 # Clips of one word said alone, per main training clip. The main plan's texts seldom leave
 # a word alone (3% of its clips, mostly letters), and a recogniser that never heard a number
 # by itself answers a spoken "one" with letters. Planned after the main plan, so that its
 # clips stay as they were.
 ISOLATED_WORD_SHARE = 0.08
+# Clips by the later voices (voices.MORE_VOICES), per main training clip: six more people.
+# Planned after the words said alone, with sentences of their own order.
+MORE_VOICES_SHARE = 0.4
 SECONDS_PER_WORD, SECONDS_FIXED = 0.335, 0.37  # speech length, for sizing the plan only (fitted)
 
 
@@ -91,14 +98,15 @@ class TextStream:
     (cycled), generated phrases drawn fresh; never an `excluded` (evaluation) sentence."""
 
     def __init__(self, corpus: dict[str, list[Text]], split: str,
-                 excluded: frozenset[str] = frozenset(), weights: dict[str, float] | None = None):
+                 excluded: frozenset[str] = frozenset(), weights: dict[str, float] | None = None,
+                 order: str = ""):
         self.split, self.excluded = split, excluded
         self.weights = SOURCE_WEIGHTS if weights is None else weights
         self.pools = {}
         for source, texts in sorted(corpus.items()):
             pool = [t for t in texts if split_of(t) == split
                     and transcript_key(t.transcript) not in excluded]
-            random.Random(f"{SEED}:{source}").shuffle(pool)
+            random.Random(f"{SEED}:{order}{source}").shuffle(pool)
             if pool:
                 self.pools[source] = pool
         self.taken = dict.fromkeys(self.pools, 0)
@@ -150,6 +158,14 @@ def isolated_word_plan(voices: list[Voice], count: int,
     texts = TextStream({}, "train", excluded, weights={"words": 1})
     return [_utterance("train", i, train_voices, texts, stream="train_words")
             for i in range(count)]
+
+
+def more_voices_plan(corpus: dict[str, list[Text]], voices: list[Voice], count: int,
+                     excluded: frozenset[str] = frozenset()) -> list[Utterance]:
+    """`count` training utterances by the later voices, the sentences in an order of their
+    own (so the plan does not depend on how many clips the main plan took)."""
+    texts = TextStream(corpus, "train", excluded, order="more:")
+    return [_utterance("train", i, voices, texts, stream="train_more") for i in range(count)]
 
 
 def held_out_plan(corpus: dict[str, list[Text]], voices: list[Voice], count: int,

@@ -33,7 +33,7 @@ def render_batch(batch: list[Utterance], root: Path) -> list[Rendered]:
             errors = engines.festival(voice, jobs, work)
         else:
             call = {"flite": engines.flite, "espeak": engines.espeak,
-                    "piper": engines.piper}[voice.engine]
+                    "mbrola": engines.mbrola, "piper": engines.piper}[voice.engine]
             errors = []
             for job in jobs:
                 try:
