@@ -120,6 +120,16 @@ def test_later_voices_speak_a_plan_of_their_own_after_every_earlier_clip():
     assert set(u.id for u in later) <= {u.id for u in bigger}
 
 
+def test_a_clip_too_short_for_its_words_is_refused():
+    from multimodal.data.speech.render import check_length
+
+    sentence = "Click to enable or disable the uniform light source."
+    with pytest.raises(MultimodalError, match="stopped early"):
+        check_length(0.55, sentence)  # what festival's MBROLA us3 once made of it
+    check_length(2.4, sentence)
+    check_length(0.2, "Aitch.")  # short words said alone are not judged
+
+
 def test_a_voice_whose_package_is_missing_is_skipped_by_name(capsys):
     absent = engines.Voice("festival-nobody", "festival", "voice_nobody", data="/no/such/voice")
     assert not engines.voice_available(absent)
