@@ -94,7 +94,9 @@ def write_card(pipe: Pipeline, table: str, rows: list[dict], beam: int, bundle: 
         "Built by `python -m multimodal data speech`: English sentences (the English side of "
         "the translation corpus, Tux Paint stamp sentences) and generated phrases (numbers, "
         "digit strings, dates, times, letters, the phonetic alphabet, phone-menu commands) "
-        "spoken by flite, festival, espeak-ng (7 accents) and piper voices with rate and pitch "
+        "spoken by flite, festival, espeak-ng (7 accents) and piper voices, and by the "
+        "diphones of six more people (MBROLA us1, us2, us3 and en1 through espeak-ng and "
+        "festival, festival's rab and don), with rate and pitch "
         "varied per utterance, then augmented with sox (speed, reverb, noise at 5-20 dB SNR, "
         "30% squeezed through an 8 kHz telephone band). The flite `awb` voice and 3% of the "
         "sentences are held out. No recording of a real person is ever trained on.", "",
