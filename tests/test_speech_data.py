@@ -121,7 +121,7 @@ def test_later_voices_speak_a_plan_of_their_own_after_every_earlier_clip():
 
 
 def test_a_clip_too_short_for_its_words_is_refused():
-    from multimodal.data.speech.render import check_length
+    from multimodal.data.speech.augment import check_length
 
     sentence = "Click to enable or disable the uniform light source."
     with pytest.raises(MultimodalError, match="stopped early"):
@@ -228,8 +228,7 @@ def test_every_engine_renders_a_clip(name, tmp_path):
         assert engines.festival(voice, jobs, tmp_path) == ["", ""]
     else:
         for job in jobs:
-            {"espeak": engines.espeak, "mbrola": engines.mbrola,
-             "piper": engines.piper}[voice.engine](voice, job)
+            engines.SPEAK_ONE[voice.engine](voice, job)
     for i, job in enumerate(jobs):
         seconds = finish(job.out, tmp_path / f"{i}.flac", Effects(pitch_cents=-50), seed=i)
         assert 0.6 < seconds < 5

@@ -18,6 +18,10 @@ from ...errors import MultimodalError
 SAMPLE_RATE = 16000
 MIN_SECONDS, MAX_SECONDS = 0.3, 30.0
 SILENCE_DBFS = -45.0  # clean speech quieter than this means the engine said nothing
+# Engines speak 0.29-0.37 s per word (median, every voice) and at most 1.32 times faster
+# with the rate and speed drawn; festival's MBROLA us3 sometimes stops after a few words,
+# and a clip that short would teach a whole sentence for a fragment.
+MIN_SECONDS_PER_WORD, CHECKED_FROM_WORDS = 0.1, 3
 
 
 @dataclass(frozen=True)
@@ -97,8 +101,15 @@ def rms_dbfs(audio: np.ndarray) -> float:
     return float(10 * np.log10(np.mean(audio.astype(np.float64) ** 2) + 1e-20))
 
 
-def finish(raw: Path, out: Path, effects: Effects, seed: int) -> float:
-    """Raw engine wav -> 16 kHz mono FLAC at `out`; returns its duration in seconds."""
+def check_length(seconds: float, spoken: str) -> None:
+    words = len(spoken.split())
+    if words >= CHECKED_FROM_WORDS and seconds < MIN_SECONDS_PER_WORD * words:
+        raise MultimodalError(f"the engine stopped early: {seconds:.2f} s for {words} words")
+
+
+def finish(raw: Path, out: Path, effects: Effects, seed: int, spoken: str = "") -> float:
+    """Raw engine wav -> 16 kHz mono FLAC at `out`; returns its duration in seconds.
+    `spoken`, the text the engine was given, tells a clip cut short."""
     tmp = raw.with_name(raw.stem + ".16k.wav")  # beside the raw file, in the worker's temp dir
     run_sox(raw, tmp, effects)
     audio, rate = sf.read(tmp, dtype="float32")
@@ -108,6 +119,7 @@ def finish(raw: Path, out: Path, effects: Effects, seed: int) -> float:
         raise MultimodalError(f"sox gave {rate} Hz x {audio.shape} instead of 16 kHz mono")
     if not MIN_SECONDS <= seconds <= MAX_SECONDS:
         raise MultimodalError(f"clip of {seconds:.2f} s is outside {MIN_SECONDS}-{MAX_SECONDS} s")
+    check_length(seconds, spoken)
     level = rms_dbfs(audio)
     if level < SILENCE_DBFS:
         raise MultimodalError(f"engine output is silent ({level:.0f} dBFS)")

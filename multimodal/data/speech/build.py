@@ -86,8 +86,7 @@ def usable_more_voices(voices: Iterable[Voice] = MORE_VOICES) -> list[Voice]:
     if len(found) < len(voices):
         print("voices not installed, skipped: "
               f"{', '.join(v.name for v in voices if v not in found)} (Debian contrib and "
-              "non-free: mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 festvox-us1 "
-              "festvox-us2 festvox-us3 festvox-en1 festvox-rablpc16k festvox-don)")
+              "non-free: sudo sh multimodal/data/speech/install_voices.sh)")
     return found
 
 

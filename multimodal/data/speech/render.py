@@ -14,16 +14,6 @@ from .plan import Utterance
 
 # What a failing engine, sox or soundfile raises: the clip is skipped, the build goes on.
 CLIP_FAILURES = (MultimodalError, RuntimeError, OSError, ValueError)
-# Engines speak 0.29-0.37 s per word (median, every voice) and at most 1.32 times faster
-# with the rate and speed drawn; festival's MBROLA us3 sometimes stops after a few words,
-# and a clip that short would teach a whole sentence for a fragment.
-MIN_SECONDS_PER_WORD, CHECKED_FROM_WORDS = 0.1, 3
-
-
-def check_length(seconds: float, spoken: str) -> None:
-    words = len(spoken.split())
-    if words >= CHECKED_FROM_WORDS and seconds < MIN_SECONDS_PER_WORD * words:
-        raise MultimodalError(f"the engine stopped early: {seconds:.2f} s for {words} words")
 
 
 @dataclass(frozen=True)
@@ -42,8 +32,7 @@ def render_batch(batch: list[Utterance], root: Path) -> list[Rendered]:
         if voice.engine == "festival":
             errors = engines.festival(voice, jobs, work)
         else:
-            call = {"flite": engines.flite, "espeak": engines.espeak,
-                    "mbrola": engines.mbrola, "piper": engines.piper}[voice.engine]
+            call = engines.SPEAK_ONE[voice.engine]
             errors = []
             for job in jobs:
                 try:
@@ -57,12 +46,10 @@ def render_batch(batch: list[Utterance], root: Path) -> list[Rendered]:
                 out = root / utt.path
                 out.parent.mkdir(parents=True, exist_ok=True)
                 try:
-                    seconds = finish(job.out, out, utt.effects, utt.seed)
-                    check_length(seconds, utt.text.spoken)
+                    seconds = finish(job.out, out, utt.effects, utt.seed, utt.text.spoken)
                     results.append(Rendered(utt.id, seconds))
                     continue
                 except CLIP_FAILURES as e:
-                    out.unlink(missing_ok=True)  # a rerun must not keep it as made
                     error = str(e)
             results.append(Rendered(utt.id, 0.0, f"{voice.name}: {utt.text.spoken!r}: {error}"))
         return results

@@ -220,5 +220,9 @@ def piper(voice: Voice, job: Job) -> None:
     sf.write(job.out, audio * 0.9, model.config.sample_rate, subtype="PCM_16")
 
 
+# The engines called once per utterance (festival takes a batch: festival() above).
+SPEAK_ONE = {"flite": flite, "espeak": espeak, "mbrola": mbrola, "piper": piper}
+
+
 def pitch_cents(pitch: float) -> int:
     return round(1200 * math.log2(pitch))
