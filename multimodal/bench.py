@@ -10,7 +10,7 @@ import time
 
 import torch
 
-from .devices import autocast, describe, pick_device, synchronize
+from .devices import describe, full_precision, pick_device, synchronize
 from .model import build_model
 from .recipe import DECODER_DEFAULTS, DEFAULTS
 from .search import SearchOptions
@@ -40,7 +40,7 @@ def _items_per_second(model, inputs, lengths, options, device, min_seconds=1.0) 
     lens = None if lengths is None else lengths.to(device)
     runs, began = 0, None
     while True:
-        with autocast(device):
+        with full_precision(device):
             model.generate(x, lens, options)
         synchronize(device)
         if began is None:  # the first run warms up caches and kernels; not timed

@@ -9,7 +9,7 @@ import time
 import torch
 
 from .caption_eval import read_set
-from .devices import autocast, describe, synchronize
+from .devices import describe, full_precision, synchronize
 from .pipeline import Pipeline
 
 PICTURES = 64
@@ -31,7 +31,7 @@ def encoder_seconds(pipe: Pipeline, paths: list[str], batch: int) -> float:
     def encode():
         for start in range(0, len(tensors), batch):
             x, _ = pipe.prepare.collate(tensors[start:start + batch])
-            with autocast(pipe.device):
+            with full_precision(pipe.device):
                 pipe.model.encode(x.to(pipe.device), None)
 
     return _timed(encode, pipe.device)
@@ -41,10 +41,11 @@ def run_caption_bench(pipe: Pipeline, batches=(1, 32), beams=(1, 3)) -> list[dic
     rows_all = read_set("test_single")
     paths = [r["path"] for r in rows_all[:: max(1, len(rows_all) // PICTURES)][:PICTURES]]
     print(f"device: {describe(pipe.device)}; {len(paths)} held-out pictures")
-    pipe.predict(paths[:4], beam=1)  # warm-up
     rows = []
     for beam in beams:
         for batch in batches:
+            # an untimed run first: a GPU plans its kernels for each new batch shape
+            pipe.predict(paths, beam=beam, batch_size=batch)
             total = _timed(lambda b=batch, k=beam: pipe.predict(paths, beam=k, batch_size=b),
                            pipe.device)
             share = encoder_seconds(pipe, paths, batch) / total

@@ -264,10 +264,16 @@ def cmd_bench(args) -> int:
         pipe = load(args.weights or default_bundle(args.task), device=args.device)
         _task_module(f"multimodal.bench_{args.task}").run(pipe, args)
         return 0
+    if args.training:
+        from .bench_train import run_training_bench
+
+        run_training_bench(device=args.device, batches=args.batches or [16, 64],
+                           steps=args.steps, families=args.families)
+        return 0
     from .bench import run_bench
 
-    run_bench(device=args.device, batches=args.batches, beams=args.beams, steps=args.steps,
-              families=args.families)
+    run_bench(device=args.device, batches=args.batches or [1, 8, 32], beams=args.beams,
+              steps=args.steps, families=args.families)
     return 0
 
 
@@ -444,9 +450,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="decoding throughput per encoder family")
     p.add_argument("--device", help="default: CUDA if present, else CPU")
-    p.add_argument("--batches", type=int, nargs="+", default=[1, 8, 32])
+    p.add_argument("--batches", type=int, nargs="+",
+                   help="default: 1 8 32 (decoding), 16 64 (--training)")
     p.add_argument("--beams", type=int, nargs="+", default=[1, 5])
-    p.add_argument("--steps", type=int, default=20, help="output tokens decoded per item")
+    p.add_argument("--steps", type=int, default=20,
+                   help="output tokens decoded (or trained on) per item")
+    p.add_argument("--training", action="store_true",
+                   help="instead: training steps per second of each family's default model")
     p.add_argument("--families", nargs="+", default=["image", "audio", "text"],
                    choices=("image", "audio", "text"))
     p.add_argument("--task", choices=TASK_NAMES,

@@ -18,7 +18,7 @@ import torch
 
 from .bundle import TASKS, load_bundle
 from .caption_text import mend_articles, sentence_case
-from .devices import autocast, pick_device, synchronize
+from .devices import full_precision, pick_device, synchronize
 from .name_bank import NameBank
 from .preprocess import Preprocessor
 from .search import SearchOptions
@@ -91,7 +91,7 @@ class Pipeline:
             x, lengths = self.prepare.collate([segments[j] for j in chunk])
             synchronize(self.device)
             began = time.perf_counter()
-            with autocast(self.device):
+            with full_precision(self.device):
                 hyps = self.model.generate(
                     x.to(self.device), None if lengths is None else lengths.to(self.device),
                     options, self.word_prior)

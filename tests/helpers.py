@@ -34,11 +34,11 @@ def text_config(source: Tokenizer, target: Tokenizer, **decoder) -> dict:
 
 
 def fit(model, sources, targets, prepare, target_tok, run_dir, steps, lr=1e-2, regions=None,
-        **cfg):
+        device="cpu", **cfg):
     dataset = ExampleDataset(sources, targets, prepare, target_tok, regions=regions)
     config = TrainConfig(steps=steps, batch_size=len(sources), lr=lr, warmup=10,
                          label_smoothing=0.0, checkpoint_every=10_000, progress=False, **cfg)
-    return Trainer(model, dataset, run_dir, config, torch.device("cpu")).fit()
+    return Trainer(model, dataset, run_dir, config, torch.device(device)).fit()
 
 
 # Where draw_shapes draws each shape: x0, y0, x1, y1 as shares of the 96-pixel side.

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
+import torch
 from helpers import ENGLISH, FRENCH
 
 from multimodal.cli import main
@@ -160,3 +161,17 @@ def test_init_fine_tunes_a_bundle_with_its_own_model_and_tokenizers(text_bundle,
                  str(pairs), "--out", str(tmp_path / "y"), "--run-dir",
                  str(tmp_path / "run-y")]) == 1
     assert "is a translate model, not a caption model" in capsys.readouterr().err
+
+
+def test_training_bench_takes_real_optimiser_steps():
+    from multimodal.bench import FAMILIES
+    from multimodal.bench_train import _steps_per_second, _training_model
+
+    torch.manual_seed(0)
+    device = torch.device("cpu")
+    model = _training_model("text", device)
+    before = {k: v.clone() for k, v in model.decoder.state_dict().items()}
+    rate = _steps_per_second(model, 2, 5, FAMILIES["text"][2], device, min_seconds=0.0)
+    after = model.decoder.state_dict()
+    assert rate > 0
+    assert any(not torch.equal(before[k], after[k]) for k in before)
