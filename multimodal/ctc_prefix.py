@@ -15,6 +15,24 @@ import torch
 NEG_INF = float("-inf")
 
 
+FLOOR = -1e4  # a finite stand-in for log 0 in running sums (log-probabilities stay far above)
+
+
+def unrolled(start: torch.Tensor, inputs: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:
+    """Every frame at once of y[0] = start, y[t] = logaddexp(y[t-1], inputs[t-1]) + steps[t].
+
+    Unrolled, y[t] = S[t] + log(exp(start) + sum over 1 <= s <= t of exp(inputs[s-1] - S[s-1]))
+    with S[t] = steps[1] + ... + steps[t]: one cumulative log-sum-exp instead of a loop over
+    the frames. The loop ran a few tiny kernels per frame, and a GPU spent more time
+    launching them than computing (a 10 s clip took longer on an H200 than on 2 CPU cores).
+    float64 keeps the difference of two long running sums exact enough."""
+    w = steps.double().clamp(min=FLOOR)
+    w[0] = 0.0
+    total = w.cumsum(0)
+    terms = torch.cat([start.double().unsqueeze(0), inputs[:-1].double() - total[:-1]])
+    return (total + torch.logcumsumexp(terms, 0)).to(steps.dtype)
+
+
 class CTCPrefixScorer:
     """State for `rows` hypotheses: per frame, the log-probability of the prefix so far
     ending in a label (`r[..., 0]`) or in a blank (`r[..., 1]`).
@@ -49,11 +67,14 @@ class CTCPrefixScorer:
         # A repeated label needs a blank in between: only prefixes ending in blank extend it.
         repeat = (candidates == self.last.unsqueeze(1)).unsqueeze(0)
         phi = torch.where(repeat, r_prev[..., 1], either)  # [T, rows, P]
-        r = torch.full((*x.shape, 2), NEG_INF, device=x.device)
-        r[0, ..., 0] = torch.where(self.empty.unsqueeze(1), x[0], NEG_INF)
-        for t in range(1, x.shape[0]):
-            r[t, ..., 0] = torch.logaddexp(r[t - 1, ..., 0], phi[t - 1]) + x[t]
-            r[t, ..., 1] = torch.logaddexp(r[t - 1, ..., 0], r[t - 1, ..., 1]) + blanks[t]
+        # r[t, 0] = logaddexp(r[t-1, 0], phi[t-1]) + x[t]: the prefix ends in the candidate;
+        # r[t, 1] = logaddexp(r[t-1, 0], r[t-1, 1]) + blank[t]: it ends in a blank.
+        label = unrolled(torch.where(self.empty.unsqueeze(1), x[0], NEG_INF), phi, x)
+        # Past an input's end a label has probability 0, as x says there; unrolled() saw a
+        # finite stand-in for it.
+        label = label.masked_fill(x == NEG_INF, NEG_INF)
+        blank = unrolled(torch.full_like(x[0], NEG_INF), label, blanks.expand_as(x))
+        r = torch.stack([label, blank], -1)
         psi = torch.logsumexp(torch.cat([r[:1, ..., 0], phi[:-1] + x[1:]]), 0)  # [rows, P]
         # The end token: the whole audio is exactly the prefix.
         psi = torch.where(candidates == self.eos, either[-1], psi)

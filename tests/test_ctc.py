@@ -161,3 +161,42 @@ def test_a_new_decoder_can_start_from_a_trained_encoder(tmp_path):
     (tmp_path / "broken.safetensors").write_bytes(b"not weights")
     with pytest.raises(MultimodalError, match="not readable weights"):
         init_encoder(fresh, tmp_path / "broken.safetensors")
+
+
+def _scores_by_loop(scorer, candidates):
+    """The prefix recurrence frame by frame, as first written: the reference."""
+    from multimodal.ctc_prefix import NEG_INF
+
+    x = scorer.x[:, scorer.items.unsqueeze(1), candidates]
+    blanks = scorer.x[:, scorer.items, scorer.blank].unsqueeze(-1)
+    r_prev = scorer.r.unsqueeze(2)
+    either = torch.logaddexp(r_prev[..., 0], r_prev[..., 1])
+    repeat = (candidates == scorer.last.unsqueeze(1)).unsqueeze(0)
+    phi = torch.where(repeat, r_prev[..., 1], either)
+    r = torch.full((*x.shape, 2), NEG_INF)
+    r[0, ..., 0] = torch.where(scorer.empty.unsqueeze(1), x[0], NEG_INF)
+    for t in range(1, x.shape[0]):
+        r[t, ..., 0] = torch.logaddexp(r[t - 1, ..., 0], phi[t - 1]) + x[t]
+        r[t, ..., 1] = torch.logaddexp(r[t - 1, ..., 0], r[t - 1, ..., 1]) + blanks[t]
+    return r
+
+
+def test_prefix_scores_unrolled_match_the_frame_by_frame_recurrence():
+    from multimodal.ctc_prefix import CTCPrefixScorer
+
+    torch.manual_seed(0)
+    vocab, frames = 12, 40
+    log_probs = (3 * torch.randn(2, frames, vocab)).log_softmax(-1)
+    lengths = torch.tensor([frames, 23])  # the second input is padded
+    items = torch.tensor([0, 0, 0, 1, 1, 1])  # three hypotheses per input
+    scorer = CTCPrefixScorer(log_probs, lengths, items, blank=PAD_ID, eos=EOS_ID)
+    for _ in range(6):
+        candidates = torch.stack([torch.randperm(vocab - 4)[:5] + 4 for _ in items])
+        candidates[:, 0] = EOS_ID
+        expected = _scores_by_loop(scorer, candidates)
+        scorer.score(candidates)
+        finite = expected > -1e30
+        assert torch.equal(finite, scorer.next_r > -1e30)
+        assert torch.allclose(scorer.next_r[finite], expected[finite], atol=1e-4, rtol=1e-5)
+        pick = torch.randint(1, 5, (len(items),))
+        scorer.advance(torch.arange(len(items)), candidates[torch.arange(len(items)), pick])
