@@ -237,7 +237,9 @@ class Trainer:
         weights_only=True all the same)."""
         if not self.checkpoint_path.exists():
             return False
-        state = torch.load(self.checkpoint_path, map_location=self.device, weights_only=True)
+        # Read onto the CPU: the RNG states must stay CPU tensors (mapped onto a GPU, resuming
+        # failed there), and load_state_dict moves the rest to the model's device.
+        state = torch.load(self.checkpoint_path, map_location="cpu", weights_only=True)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])

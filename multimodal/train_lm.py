@@ -89,7 +89,8 @@ def train_lm(bundle: Path, train_text: Path, dev_text: Path, out: Path, run_dir:
     checkpoint, best_path = run_dir / "lm_checkpoint.pt", run_dir / "lm_best.safetensors"
     step, best, seconds = 0, float("inf"), 0.0
     if checkpoint.exists():  # our own file, read with weights_only: nothing is unpickled
-        state = torch.load(checkpoint, map_location=device, weights_only=True)
+        # the RNG state must stay a CPU tensor; load_state_dict moves the rest to `device`
+        state = torch.load(checkpoint, map_location="cpu", weights_only=True)
         if state["args"] != args:
             raise MultimodalError(f"{checkpoint} holds a language model of another shape "
                                   f"({state['args']}); use another --run-dir")

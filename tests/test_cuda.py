@@ -13,6 +13,7 @@ from multimodal.bundle import save_bundle
 from multimodal.model import build_model
 from multimodal.preprocess import Preprocessor
 from multimodal.tokenizer import Tokenizer
+from multimodal.train import ExampleDataset, TrainConfig, Trainer
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU here")
 
@@ -53,3 +54,24 @@ def test_training_on_cuda_learns_and_its_bundle_loads_on_cpu(tmp_path):
     on_cpu = multimodal.load(saved, "cpu").predict(FRENCH, beam=3)
     on_cuda = multimodal.load(saved, "cuda").predict(FRENCH, beam=3)
     assert [p.text for p in on_cpu] == [p.text for p in on_cuda] == ENGLISH
+
+
+
+def test_a_run_on_cuda_resumes_from_its_checkpoint(tmp_path):
+    """The first GPU session found resuming broken there: the checkpoint's RNG states were
+    read onto the GPU, and torch.set_rng_state takes CPU tensors only."""
+    source, target = Tokenizer.train(FRENCH, 60), Tokenizer.train(ENGLISH, 60)
+    config = text_config(source, target)
+    data = ExampleDataset(FRENCH, ENGLISH, Preprocessor("text", {}, source), target)
+    settings = TrainConfig(steps=20, batch_size=2, lr=5e-3, warmup=3, progress=False,
+                           checkpoint_every=5)
+
+    def trainer():
+        torch.manual_seed(0)
+        return Trainer(build_model(config), data, tmp_path / "run", settings,
+                       torch.device("cuda"))
+
+    trainer().fit(until=10)
+    again = trainer()
+    assert again.resume() and again.step == 10
+    assert again.fit().steps == 20
