@@ -1,7 +1,8 @@
 """Transcription scores (real beam decoding) on the unseen synthetic voice and on real human
 speech, next to PocketSphinx on the very same files, with the same WER/CER normaliser.
 
-Sets: the held-out voice of the synthetic corpus (`cache/speech/test_voice.tsv`, when built),
+Sets: the held-out voice of the synthetic corpus (`cache/speech/test_voice.tsv`, when built;
+`test_names.tsv`: everyday words said alone that no training clip says alone),
 the Asterisk prompts (all, and per subset) and pocketsphinx's 10 test utterances; see
 `multimodal.data.speech_eval_sets` for what is in them and what is skipped.
 """
@@ -38,6 +39,7 @@ from .tables import markdown_table
 
 UNSEEN_VOICE = "unseen voice (synthetic)"
 UNSEEN_NOISY = "unseen voice + noise (synthetic)"
+UNSEEN_WORDS = "unseen voice, words said alone (synthetic)"
 TESTDATA = "pocketsphinx-testdata"
 # PocketSphinx needs ~2 CPU-seconds per noisy clip: 200 clips spread over the noisy copy keep
 # a whole evaluation within minutes, once its transcripts are cached.
@@ -62,7 +64,8 @@ def eval_sets(limit: int | None = None, note=print) -> tuple[dict[str, list[Exam
     for name, manifest, most in (
             (UNSEEN_VOICE, unseen_voice_manifest(), limit),
             (UNSEEN_NOISY, unseen_voice_manifest("test_voice_noisy"),
-             min(limit or NOISY_CLIPS, NOISY_CLIPS))):
+             min(limit or NOISY_CLIPS, NOISY_CLIPS)),
+            (UNSEEN_WORDS, unseen_voice_manifest("test_names"), limit)):
         if manifest.is_file():
             sets[name] = spread(read_manifest(manifest), most)
         else:

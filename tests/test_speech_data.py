@@ -14,11 +14,18 @@ from multimodal.data.readers import read_manifest
 from multimodal.data.speech import build as speech_build
 from multimodal.data.speech import voices as engines
 from multimodal.data.speech.augment import coloured_noise
-from multimodal.data.speech.generated import GENERATORS
+from multimodal.data.speech.generated import ALONE_WORDS, GENERATORS
 from multimodal.data.speech.normalize import Text, normalize
 from multimodal.data.speech.numbers import cardinal, digits, ordinal, year
 from multimodal.data.speech.plan import held_out_plan, isolated_word_plan, training_plan
-from multimodal.data.speech.texts import collect, corpus_texts, evaluation_keys, split_of
+from multimodal.data.speech.texts import (
+    collect,
+    corpus_texts,
+    evaluation_keys,
+    everyday_words,
+    split_of,
+    word_split,
+)
 from multimodal.errors import MultimodalError
 
 FLITE = [engines.VOICE_BY_NAME["flite-slt"], engines.VOICE_BY_NAME["flite-awb"]]
@@ -120,6 +127,43 @@ def test_later_voices_speak_a_plan_of_their_own_after_every_earlier_clip():
     assert set(u.id for u in later) <= {u.id for u in bigger}
 
 
+# Everyday words (some held out by word_split: badger, balloon, banjo, camel, chicken).
+WORDS = ["apple", "badger", "balloon", "banjo", "camel", "candle", "chicken", "frog", "kite",
+         "lemon", "piano", "rocket", "taxi", "tiger", "umbrella", "violin", "cancel"]
+
+
+def test_everyday_words_said_alone_come_after_every_earlier_clip_and_hold_out_words():
+    corpus = _corpus()
+    before = [u.id for u in speech_build.make_plan(corpus, FLITE, 0.02, frozenset(), 5)]
+    plan = speech_build.make_plan(corpus, FLITE, 0.02, frozenset(), 5, words=WORDS)
+    assert [u.id for u in plan[:len(before)]] == before
+    names = plan[len(before):]
+    train = [u for u in names if u.split == "train"]
+    test = [u for u in names if u.split == "test_names"]
+    main = len(list(training_plan(corpus, FLITE, 0.02)))
+    assert len(train) == round(speech_build.NAMES_SHARE * main) > 0
+    assert all(u.text.source == "names" and u.text.words == 1
+               and word_split(u.text.transcript) == "train"
+               and u.voice.name != engines.HELD_OUT_VOICE for u in train)
+    # each held-out word once, by the held-out voice, and never one said alone elsewhere
+    assert sorted(u.text.transcript for u in test) == ["badger", "balloon", "banjo", "camel",
+                                                       "chicken"]
+    assert all(u.voice.name == engines.HELD_OUT_VOICE for u in test)
+    assert "cancel" in ALONE_WORDS and not {u.text.transcript for u in train} & {
+        u.text.transcript for u in test}
+
+
+def test_everyday_words_are_the_one_word_emoji_names_and_keywords(tmp_path):
+    xml = tmp_path / "en.xml"
+    xml.write_text('<ldml><annotations>'
+                   '<annotation cp="🐸">face | frog | Frog | toad</annotation>'
+                   '<annotation cp="🐸" type="tts">frog</annotation>'
+                   '<annotation cp="🚕">taxi | yellow cab | ox | T-shirt</annotation>'
+                   '</annotations></ldml>', encoding="utf-8")
+    assert everyday_words(xml) == ["face", "frog", "taxi", "toad"]
+    assert everyday_words(tmp_path / "missing.xml") == []
+
+
 def test_a_clip_too_short_for_its_words_is_refused():
     from multimodal.data.speech.augment import check_length
 
@@ -183,7 +227,8 @@ LM_SENTENCES = {"train": 300, "dev": 20}
 def test_tiny_build_writes_16k_mono_clips_and_clean_splits(tmp_path, monkeypatch):
     monkeypatch.setattr(speech_build, "CHECKPOINT_S", -1)  # exercise interim manifests too
     counts = speech_build.build(tmp_path, hours=0.003, workers=1, corpus=_corpus(),
-                                voices=FLITE, held_out=2, lm_sentences=LM_SENTENCES)
+                                voices=FLITE, held_out=2, lm_sentences=LM_SENTENCES,
+                                words=WORDS)
     assert counts["this_run"]["failed"] == 0 and counts["this_run"]["clips_made"] >= 5
     splits = {name: read_manifest(tmp_path / f) for name, f in speech_build.MANIFESTS.items()}
     assert all(splits.values())
@@ -195,7 +240,8 @@ def test_tiny_build_writes_16k_mono_clips_and_clean_splits(tmp_path, monkeypatch
             assert np.sqrt(np.mean(audio**2)) > 0.005  # not silent
             assert 0.12 * len(ex.target.split()) < seconds < 1.5 * len(ex.target.split()) + 2
     assert {ex.group for ex in splits["train"]} == {"flite-slt"}
-    assert {ex.group for ex in splits["test"]} == {engines.HELD_OUT_VOICE}
+    assert {ex.group for ex in splits["test"] + splits["test_names"]} == {
+        engines.HELD_OUT_VOICE}
     train_text = {ex.target for ex in splits["train"]}
     held_out = {ex.target for ex in splits["dev"] + splits["test"] if len(ex.target.split()) >= 3}
     assert held_out and not train_text & held_out
@@ -208,7 +254,8 @@ def test_tiny_build_writes_16k_mono_clips_and_clean_splits(tmp_path, monkeypatch
     assert set((tmp_path / "lm_dev.txt").read_text().splitlines()) & {
         ex.target for ex in splits["dev"]}
     again = speech_build.build(tmp_path, hours=0.003, workers=1, corpus=_corpus(),
-                               voices=FLITE, held_out=2, lm_sentences=LM_SENTENCES)
+                               voices=FLITE, held_out=2, lm_sentences=LM_SENTENCES,
+                               words=WORDS)
     assert again["this_run"]["clips_made"] == 0 and again["split"] == counts["split"]
 
 

@@ -180,7 +180,12 @@ def test_the_noisy_set_is_a_bounded_spread(tmp_path, monkeypatch):
     (speech / "test_voice.tsv").write_text(rows)
     (speech / "test_voice_noisy.tsv").write_text(rows)
     monkeypatch.setenv("MULTIMODAL_CACHE", str(tmp_path / "cache"))
+    notes = []
+    sets, _ = te.eval_sets(note=notes.append)
+    assert te.UNSEEN_WORDS not in sets and any("test_names.tsv" in n for n in notes)
+    (speech / "test_names.tsv").write_text("".join(rows.splitlines(True)[:30]))
     sets, _ = te.eval_sets(note=lambda _: None)
+    assert len(sets[te.UNSEEN_WORDS]) == 30  # words said alone: whole, like the clean voice
     assert len(sets[te.UNSEEN_VOICE]) == 500  # the clean voice is evaluated whole
     noisy = sets[te.UNSEEN_NOISY]
     assert len(noisy) == te.NOISY_CLIPS

@@ -1,7 +1,7 @@
 """Build the speech corpus: plan utterances, synthesise them in worker processes
 (resumable: clips already on disk are kept), then write the manifests.
 
-    python -m multimodal data speech     # -> cache/speech/{train,dev,test_voice}.tsv
+    python -m multimodal data speech     # -> cache/speech/{train,dev,test_voice,test_names}.tsv
                                          #    and lm_{train,dev}.txt (multimodal.train_lm)
 
 Environment (the CLI has no options for `data speech`):
@@ -33,14 +33,16 @@ from .lm_texts import write_lm_texts
 from .plan import (
     ISOLATED_WORD_SHARE,
     MORE_VOICES_SHARE,
+    NAMES_SHARE,
     Utterance,
     held_out_plan,
     isolated_word_plan,
     more_voices_plan,
+    names_plan,
     training_plan,
 )
 from .render import Rendered, render_batch
-from .texts import corpus_texts, evaluation_keys
+from .texts import corpus_texts, evaluation_keys, everyday_words
 from .voices import HELD_OUT_VOICE, MORE_VOICES, VOICES, Voice, engine_available, voice_available
 
 DEFAULT_HOURS = 20.0
@@ -48,7 +50,7 @@ BATCH = 24  # utterances per worker task (festival starts once per batch)
 HELD_OUT_SHARE, HELD_OUT_MIN, HELD_OUT_MAX = 0.03, 20, 800
 CHECKPOINT_S = 600
 MANIFESTS = {"train": "train.tsv", "dev": "dev.tsv", "test": "test_voice.tsv",
-             "test_noisy": "test_voice_noisy.tsv"}
+             "test_noisy": "test_voice_noisy.tsv", "test_names": "test_names.tsv"}
 
 
 def corpus_dir() -> Path:
@@ -91,19 +93,21 @@ def usable_more_voices(voices: Iterable[Voice] = MORE_VOICES) -> list[Voice]:
 
 
 def make_plan(corpus, voices: list[Voice], hours: float, excluded: frozenset[str],
-              held_out: int | None = None, more: list[Voice] | None = None) -> list[Utterance]:
+              held_out: int | None = None, more: list[Voice] | None = None,
+              words: list[str] | None = None) -> list[Utterance]:
     """Training utterances for `hours` and words said alone (ISOLATED_WORD_SHARE of them),
     then those of the `more` voices (MORE_VOICES_SHARE), then `held_out` dev and as many
-    test utterances
-    (default: 3% of the training count, within HELD_OUT_MIN..HELD_OUT_MAX); no text whose
-    key is in `excluded` (the evaluation sentences) is spoken anywhere."""
+    test utterances (default: 3% of the training count, within HELD_OUT_MIN..HELD_OUT_MAX),
+    then everyday `words` said alone (NAMES_SHARE, and their test); no text whose key is in
+    `excluded` (the evaluation sentences) is spoken anywhere."""
     train = list(training_plan(corpus, voices, hours, excluded))
     if held_out is None:
         held_out = min(HELD_OUT_MAX, max(HELD_OUT_MIN, round(HELD_OUT_SHARE * len(train))))
     alone = isolated_word_plan(voices, round(ISOLATED_WORD_SHARE * len(train)), excluded)
     later = (more_voices_plan(corpus, more, round(MORE_VOICES_SHARE * len(train)), excluded)
              if more else [])
-    return train + alone + later + held_out_plan(corpus, voices, held_out, excluded)
+    names = names_plan(voices, words or [], round(NAMES_SHARE * len(train)))
+    return train + alone + later + held_out_plan(corpus, voices, held_out, excluded) + names
 
 
 def _batches(todo: list[Utterance]) -> list[list[Utterance]]:
@@ -213,11 +217,11 @@ def _cpu_seconds() -> float:
 def build(out: Path | None = None, hours: float = DEFAULT_HOURS, workers: int = 2,
           corpus=None, voices: list[Voice] | None = None, held_out: int | None = None,
           lm_sentences: dict[str, int] | None = None,
-          more_voices: list[Voice] | None = None) -> dict:
+          more_voices: list[Voice] | None = None, words: list[str] | None = None) -> dict:
     """Plan, synthesise what is missing, write manifests and the language model's text
     (`lm_sentences` lines per split, default LM_SENTENCES); returns counts plus the rate.
     `more_voices` speak a plan of their own (default: voices.MORE_VOICES when `voices` is
-    not chosen)."""
+    not chosen); `words` are said alone (default: texts.everyday_words())."""
     root = out or corpus_dir()
     root.mkdir(parents=True, exist_ok=True)
     if more_voices is None:  # the later voices join a default build, not a chosen cast
@@ -228,7 +232,12 @@ def build(out: Path | None = None, hours: float = DEFAULT_HOURS, workers: int = 
     if corpus is None:
         corpus = corpus_texts(excluded)
     lm_counts = write_lm_texts(root, corpus, excluded, lm_sentences)
-    plan = make_plan(corpus, voices, hours, excluded, held_out, more)
+    if words is None:
+        words = everyday_words()
+        if not words:
+            print("Unicode CLDR is not installed: no everyday words said alone "
+                  "(apt-get install -y unicode-cldr-core)")
+    plan = make_plan(corpus, voices, hours, excluded, held_out, more, words)
     unique = {u.id: u for u in plan}
     seconds = {i: clip_seconds(root / u.path) for i, u in unique.items()
                if (root / u.path).is_file()}

@@ -178,6 +178,9 @@ def isolated_word(rng: random.Random) -> Text:
     return Text(word.capitalize() + ".", word, "words")
 
 
+# Every word the generators say alone (a held-out word said alone must be none of them).
+ALONE_WORDS = frozenset(ALONE) | frozenset(NATO) | {ordinal(n) for n in range(1, 32)}
+
 GENERATORS = {"digits": digit_string, "numbers": number, "money": money, "dates": date,
               "times": clock_time, "letters": letters, "phonetic": phonetic,
               "symbols": symbol, "commands": command, "words": isolated_word}

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .augment import Effects, draw_noisy_test_effects, draw_training_effects
-from .generated import GENERATORS
+from .generated import ALONE_WORDS, GENERATORS
 from .normalize import Text, transcript_key
-from .texts import split_of
+from .texts import split_of, word_split
 from .voices import ESPEAK_VARIANTS, HELD_OUT_VOICE, Voice, pitch_cents
 
 SEED = 20261121
@@ -37,6 +37,12 @@ ISOLATED_WORD_SHARE = 0.08
 # Clips by the later voices (voices.MORE_VOICES), per main training clip: six more people.
 # Planned after the words said alone, with sentences of their own order.
 MORE_VOICES_SHARE = 0.4
+# Clips of an everyday word said alone ("frog", "umbrella"), per main training clip. A word
+# alone was a number, a day or a letter in every earlier clip, and a spoken "koala" came out
+# "a rat", a spoken "dolphin" "alpha". Planned after the later voices; their own test (held-out
+# words by the held-out voice) comes after the other held-out clips.
+NAMES_SHARE = 0.08
+NAMES_TEST = 200
 SECONDS_PER_WORD, SECONDS_FIXED = 0.335, 0.37  # speech length, for sizing the plan only (fitted)
 
 
@@ -125,7 +131,7 @@ class TextStream:
                 return text
 
 
-def _utterance(split: str, index: int, voices: list[Voice], texts: TextStream,
+def _utterance(split: str, index: int, voices: list[Voice], texts: TextStream | WordStream,
                stream: str | None = None) -> Utterance:
     """The `index`-th utterance of `split`, drawn from its own seed (`stream` names a second
     sequence of the split's utterances)."""
@@ -166,6 +172,37 @@ def more_voices_plan(corpus: dict[str, list[Text]], voices: list[Voice], count: 
     own (so the plan does not depend on how many clips the main plan took)."""
     texts = TextStream(corpus, "train", excluded, order="more:")
     return [_utterance("train", i, voices, texts, stream="train_more") for i in range(count)]
+
+
+class WordStream:
+    """Words said alone, in a fixed shuffled order, cycled (`next` as TextStream's)."""
+
+    def __init__(self, words: list[str], order: str):
+        self.words = sorted(words)
+        random.Random(f"{SEED}:{order}").shuffle(self.words)
+        self.taken = 0
+
+    def next(self, rng: random.Random) -> Text:
+        word = self.words[self.taken % len(self.words)]
+        self.taken += 1
+        return Text(word.capitalize() + ".", word, "names")
+
+
+def names_plan(voices: list[Voice], words: list[str], count: int) -> list[Utterance]:
+    """`count` training clips of the training words (texts.word_split) said alone by the
+    training voices, then NAMES_TEST clips of the held-out words by the held-out voice."""
+    train_voices = [v for v in voices if v.name != HELD_OUT_VOICE]
+    held_out = [v for v in voices if v.name == HELD_OUT_VOICE]
+    seen = [w for w in words if word_split(w) == "train"]
+    # a held-out word must not be one the words-alone plan says (a number, a day, "stop")
+    unseen = [w for w in words if word_split(w) == "test" and w not in ALONE_WORDS]
+    if not seen or not unseen:
+        return []
+    train, test = WordStream(seen, "names"), WordStream(unseen, "test_names")
+    return ([_utterance("train", i, train_voices, train, stream="train_names")
+             for i in range(count)]
+            + [_utterance("test_names", i, held_out, test)
+               for i in range(min(NAMES_TEST, len(unseen)))])
 
 
 def held_out_plan(corpus: dict[str, list[Text]], voices: list[Voice], count: int,

@@ -2,7 +2,8 @@
 evaluation transcripts removed and a hash-chosen slice of text held out for dev and test.
 
 Sources: the English side of the translation corpus (descriptions, UI strings, Bible) and
-the Tux Paint stamp sentences. Generated phrases (numbers, letters, ...) are in generated.py.
+the Tux Paint stamp sentences; everyday words said alone come from the emoji names of Unicode
+CLDR. Generated phrases (numbers, letters, ...) are in generated.py.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from pathlib import Path
+from xml.etree import ElementTree
 
 from tqdm import tqdm
 
@@ -46,6 +48,31 @@ def split_of(text: Text) -> str:
     if bucket < HOLD_OUT_PER_MILLE["dev"] + HOLD_OUT_PER_MILLE["test"]:
         return "test"
     return "train"
+
+
+# --- everyday words said alone ---------------------------------------------------------------
+
+CLDR_ENGLISH = Path("/usr/share/unicode/cldr/common/annotations/en.xml")
+# One word in ten is held out (by hash) for the unseen-voice test of words said alone.
+NAME_TEST_PER_MILLE = 100
+
+
+def everyday_words(path: Path = CLDR_ENGLISH) -> list[str]:
+    """Words that name everyday things, one word each: the English names and keywords of the
+    emoji in Unicode CLDR (Debian `unicode-cldr-core`), "frog", "taxi", "umbrella"; [] when
+    it is not installed."""
+    if not path.is_file():
+        return []
+    words = set()
+    for annotation in ElementTree.parse(path).iter("annotation"):
+        words |= {w.strip().lower() for w in (annotation.text or "").split("|")}
+    return sorted(w for w in words if re.fullmatch(r"[a-z]{3,}", w))
+
+
+def word_split(word: str) -> str:
+    """"train" or "test" for a word said alone: a pure function of the word."""
+    bucket = int.from_bytes(hashlib.sha1(f"word:{word}".encode()).digest()[:4], "big") % 1000
+    return "test" if bucket < NAME_TEST_PER_MILLE else "train"
 
 
 # --- evaluation transcripts (never trained on) ---------------------------------------------
