@@ -39,8 +39,8 @@ ISOLATED_WORD_SHARE = 0.08
 MORE_VOICES_SHARE = 0.4
 # Clips of an everyday word said alone ("frog", "umbrella"), per main training clip. A word
 # alone was a number, a day or a letter in every earlier clip, and a spoken "koala" came out
-# "a rat", a spoken "dolphin" "alpha". Planned after the later voices; their own test (held-out
-# words by the held-out voice) comes after the other held-out clips.
+# "a rat", a spoken "dolphin" "alpha". Planned after every other clip, their own test
+# (held-out words by the held-out voice) too, so that no earlier clip moved.
 NAMES_SHARE = 0.08
 NAMES_TEST = 200
 SECONDS_PER_WORD, SECONDS_FIXED = 0.335, 0.37  # speech length, for sizing the plan only (fitted)
