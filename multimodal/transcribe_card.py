@@ -92,9 +92,10 @@ def write_card(pipe: Pipeline, table: str, rows: list[dict], beam: int, bundle: 
         f"this bundle holds {size_mb:.1f} MB ({config.get('precision', 'fp32')}).", "",
         "## Data: synthetic speech only", "",
         "Built by `python -m multimodal data speech`: English sentences (the English side of "
-        "the translation corpus, Tux Paint stamp sentences) and generated phrases (numbers, "
+        "the translation corpus, Tux Paint stamp sentences), generated phrases (numbers, "
         "digit strings, dates, times, letters, the phonetic alphabet, phone-menu commands) "
-        "spoken by flite, festival, espeak-ng (7 accents) and piper voices, and by the "
+        "and everyday words said alone (the one-word emoji names of Unicode CLDR) spoken by "
+        "flite, festival, espeak-ng (7 accents) and piper voices, and by the "
         "diphones of six more people (MBROLA us1, us2, us3 and en1 through espeak-ng and "
         "festival, festival's rab and don), with rate and pitch "
         "varied per utterance, then augmented with sox (speed, reverb, noise at 5-20 dB SNR, "
