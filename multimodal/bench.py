@@ -25,13 +25,18 @@ FAMILIES = {  # family -> (task, encoder, make a batch of n inputs)
 }
 
 
-def _model(family: str, device: torch.device):
+def default_model(family: str, device: torch.device):
+    """The family's task's default model as `train` builds it (its recipe's encoder and
+    decoder arguments, the CTC head where the recipe has one), random weights, in eval mode."""
     task, encoder, _ = FAMILIES[family]
-    args = dict(DEFAULTS[task]["encoder_args"])
+    defaults = DEFAULTS[task]
+    args = dict(defaults["encoder_args"])
     if family == "text":
         args["vocab_size"] = 8000
     config = {"encoder": {"name": encoder, "args": args},
-              "decoder": {**DECODER_DEFAULTS, "vocab_size": DEFAULTS[task]["vocab"]}}
+              "decoder": {**DECODER_DEFAULTS, **defaults.get("decoder_args", {}),
+                          "vocab_size": defaults["vocab"]},
+              "ctc_weight": defaults.get("ctc_weight", 0.0)}
     return build_model(config).to(device).eval()
 
 
@@ -64,7 +69,7 @@ def run_bench(device=None, batches=(1, 8, 32), beams=(1, 5), steps=20,
     print("-" * len(header))
     rows = []
     for family in families:
-        model = _model(family, device)
+        model = default_model(family, device)
         params = model.num_parameters()
         megabytes = sum(t.numel() * t.element_size() for t in model.state_dict().values()) / 1e6
         for beam in beams:

@@ -9,24 +9,9 @@ import time
 
 import torch
 
-from .bench import FAMILIES
+from .bench import FAMILIES, default_model
 from .devices import autocast, describe, pick_device, synchronize
-from .model import build_model
-from .recipe import DECODER_DEFAULTS, DEFAULTS
 from .tokenizer import BOS_ID, EOS_ID
-
-
-def _training_model(family: str, device: torch.device):
-    task, encoder, _ = FAMILIES[family]
-    defaults = DEFAULTS[task]
-    args = dict(defaults["encoder_args"])
-    if family == "text":
-        args["vocab_size"] = 8000
-    config = {"encoder": {"name": encoder, "args": args},
-              "decoder": {**DECODER_DEFAULTS, **defaults.get("decoder_args", {}),
-                          "vocab_size": defaults["vocab"]},
-              "ctc_weight": defaults.get("ctc_weight", 0.0)}
-    return build_model(config).to(device).train()
 
 
 def _targets(batch: int, steps: int, vocab: int) -> torch.Tensor:
@@ -76,7 +61,7 @@ def run_training_bench(device=None, batches=(16, 64), steps=20,
     print("-" * len(header))
     rows = []
     for family in families:
-        model = _training_model(family, device)
+        model = default_model(family, device).train()
         for batch in batches:
             rate = _steps_per_second(model, batch, steps, FAMILIES[family][2], device)
             rows.append({"family": family, "encoder": FAMILIES[family][1], "batch": batch,

@@ -164,14 +164,26 @@ def test_init_fine_tunes_a_bundle_with_its_own_model_and_tokenizers(text_bundle,
 
 
 def test_training_bench_takes_real_optimiser_steps():
-    from multimodal.bench import FAMILIES
-    from multimodal.bench_train import _steps_per_second, _training_model
+    from multimodal.bench import FAMILIES, default_model
+    from multimodal.bench_train import _steps_per_second
 
     torch.manual_seed(0)
     device = torch.device("cpu")
-    model = _training_model("text", device)
+    model = default_model("text", device).train()
     before = {k: v.clone() for k, v in model.decoder.state_dict().items()}
     rate = _steps_per_second(model, 2, 5, FAMILIES["text"][2], device, min_seconds=0.0)
     after = model.decoder.state_dict()
     assert rate > 0
     assert any(not torch.equal(before[k], after[k]) for k in before)
+
+
+def test_both_benches_time_the_model_the_recipe_trains():
+    from multimodal.bench import default_model, run_bench
+    from multimodal.decoder import LocationAttention
+
+    audio = default_model("audio", torch.device("cpu"))
+    text = default_model("text", torch.device("cpu"))
+    assert isinstance(audio.decoder.attention, LocationAttention) and audio.ctc_head is not None
+    assert not isinstance(text.decoder.attention, LocationAttention) and text.ctc_head is None
+    rows = run_bench("cpu", batches=(1, 2), beams=(2,), steps=3, families=("text",))
+    assert [r["batch"] for r in rows] == [1, 2] and all(r["items_per_second"] > 0 for r in rows)
