@@ -127,6 +127,26 @@ def test_later_voices_speak_a_plan_of_their_own_after_every_earlier_clip():
     assert set(u.id for u in later) <= {u.id for u in bigger}
 
 
+def test_hmm_voices_come_after_every_earlier_clip_with_sentences_of_their_own():
+    corpus = _corpus()
+    hmm = [engines.VOICE_BY_NAME[n] for n in ("rhvoice-bdl", "pico-en-gb")]
+    before = [u.id for u in speech_build.make_plan(corpus, FLITE, 0.02, frozenset(), 5,
+                                                   words=WORDS)]
+    plan = speech_build.make_plan(corpus, FLITE, 0.02, frozenset(), 5, words=WORDS, hmm=hmm)
+    assert [u.id for u in plan[:len(before)]] == before
+    newest = plan[len(before):]
+    main = len(list(training_plan(corpus, FLITE, 0.02)))
+    assert len(newest) == round(speech_build.HMM_VOICES_SHARE * main) > 0
+    assert {u.voice.name for u in newest} == {"rhvoice-bdl", "pico-en-gb"}
+    assert all(u.split == "train" and split_of(u.text) == "train" for u in newest)
+    # not the later voices' sentence order: the two groups do not say the same things in turn
+    as_more = speech_build.make_plan(corpus, FLITE, 0.02, frozenset(), 5, hmm, words=WORDS)
+    start = main + round(speech_build.ISOLATED_WORD_SHARE * main)
+    assert {u.voice.name for u in as_more[start:start + len(newest)]} == {"rhvoice-bdl",
+                                                                          "pico-en-gb"}
+    assert [u.text for u in newest] != [u.text for u in as_more[start:start + len(newest)]]
+
+
 # Everyday words (some held out by word_split: badger, balloon, banjo, camel, chicken).
 WORDS = ["apple", "badger", "balloon", "banjo", "camel", "candle", "chicken", "frog", "kite",
          "lemon", "piano", "rocket", "taxi", "tiger", "umbrella", "violin", "cancel"]
@@ -261,7 +281,7 @@ def test_tiny_build_writes_16k_mono_clips_and_clean_splits(tmp_path, monkeypatch
 
 @pytest.mark.parametrize("name", ["espeak-en-gb", "festival-kal", "festival-slt-hts",
                                   "piper-joe", "mbrola-us3", "festival-us1-mbrola",
-                                  "festival-rab"])
+                                  "festival-rab", "rhvoice-clb", "pico-en-us"])
 def test_every_engine_renders_a_clip(name, tmp_path):
     voice = engines.VOICE_BY_NAME[name]
     if not engines.voice_available(voice) or not shutil.which("sox"):

@@ -31,6 +31,7 @@ from ...errors import MultimodalError
 from ..cache import cache_dir
 from .lm_texts import write_lm_texts
 from .plan import (
+    HMM_VOICES_SHARE,
     ISOLATED_WORD_SHARE,
     MORE_VOICES_SHARE,
     NAMES_SHARE,
@@ -43,7 +44,15 @@ from .plan import (
 )
 from .render import Rendered, render_batch
 from .texts import corpus_texts, evaluation_keys, everyday_words
-from .voices import HELD_OUT_VOICE, MORE_VOICES, VOICES, Voice, engine_available, voice_available
+from .voices import (
+    HELD_OUT_VOICE,
+    HMM_VOICES,
+    MORE_VOICES,
+    VOICES,
+    Voice,
+    engine_available,
+    voice_available,
+)
 
 DEFAULT_HOURS = 20.0
 BATCH = 24  # utterances per worker task (festival starts once per batch)
@@ -94,12 +103,13 @@ def usable_more_voices(voices: Iterable[Voice] = MORE_VOICES) -> list[Voice]:
 
 def make_plan(corpus, voices: list[Voice], hours: float, excluded: frozenset[str],
               held_out: int | None = None, more: list[Voice] | None = None,
-              words: list[str] | None = None) -> list[Utterance]:
+              words: list[str] | None = None, hmm: list[Voice] | None = None) -> list[Utterance]:
     """Training utterances for `hours` and words said alone (ISOLATED_WORD_SHARE of them),
     then those of the `more` voices (MORE_VOICES_SHARE), then `held_out` dev and as many
     test utterances (default: 3% of the training count, within HELD_OUT_MIN..HELD_OUT_MAX),
-    then everyday `words` said alone (NAMES_SHARE, and their test); no text whose key is in
-    `excluded` (the evaluation sentences) is spoken anywhere."""
+    then everyday `words` said alone (NAMES_SHARE, and their test), then those of the `hmm`
+    voices (HMM_VOICES_SHARE); no text whose key is in `excluded` (the evaluation sentences)
+    is spoken anywhere."""
     train = list(training_plan(corpus, voices, hours, excluded))
     if held_out is None:
         held_out = min(HELD_OUT_MAX, max(HELD_OUT_MIN, round(HELD_OUT_SHARE * len(train))))
@@ -107,7 +117,10 @@ def make_plan(corpus, voices: list[Voice], hours: float, excluded: frozenset[str
     later = (more_voices_plan(corpus, more, round(MORE_VOICES_SHARE * len(train)), excluded)
              if more else [])
     names = names_plan(voices, words or [], round(NAMES_SHARE * len(train)))
-    return train + alone + later + held_out_plan(corpus, voices, held_out, excluded) + names
+    newest = (more_voices_plan(corpus, hmm, round(HMM_VOICES_SHARE * len(train)), excluded,
+                               group="hmm") if hmm else [])
+    return (train + alone + later + held_out_plan(corpus, voices, held_out, excluded) + names
+            + newest)
 
 
 def _batches(todo: list[Utterance]) -> list[list[Utterance]]:
@@ -217,17 +230,22 @@ def _cpu_seconds() -> float:
 def build(out: Path | None = None, hours: float = DEFAULT_HOURS, workers: int = 2,
           corpus=None, voices: list[Voice] | None = None, held_out: int | None = None,
           lm_sentences: dict[str, int] | None = None,
-          more_voices: list[Voice] | None = None, words: list[str] | None = None) -> dict:
+          more_voices: list[Voice] | None = None, words: list[str] | None = None,
+          hmm_voices: list[Voice] | None = None) -> dict:
     """Plan, synthesise what is missing, write manifests and the language model's text
     (`lm_sentences` lines per split, default LM_SENTENCES); returns counts plus the rate.
-    `more_voices` speak a plan of their own (default: voices.MORE_VOICES when `voices` is
-    not chosen); `words` are said alone (default: texts.everyday_words())."""
+    `more_voices` and `hmm_voices` each speak a plan of their own (default: voices.MORE_VOICES
+    and voices.HMM_VOICES when `voices` is not chosen); `words` are said alone (default:
+    texts.everyday_words())."""
     root = out or corpus_dir()
     root.mkdir(parents=True, exist_ok=True)
     if more_voices is None:  # the later voices join a default build, not a chosen cast
         more_voices = MORE_VOICES if voices is None else []
+    if hmm_voices is None:
+        hmm_voices = HMM_VOICES if voices is None else []
     voices = usable_voices(voices or VOICES)
     more = usable_more_voices(more_voices)
+    hmm = usable_more_voices(hmm_voices)
     excluded = frozenset(evaluation_keys())
     if corpus is None:
         corpus = corpus_texts(excluded)
@@ -237,7 +255,7 @@ def build(out: Path | None = None, hours: float = DEFAULT_HOURS, workers: int = 
         if not words:
             print("Unicode CLDR is not installed: no everyday words said alone "
                   "(apt-get install -y unicode-cldr-core)")
-    plan = make_plan(corpus, voices, hours, excluded, held_out, more, words)
+    plan = make_plan(corpus, voices, hours, excluded, held_out, more, words, hmm)
     unique = {u.id: u for u in plan}
     seconds = {i: clip_seconds(root / u.path) for i, u in unique.items()
                if (root / u.path).is_file()}

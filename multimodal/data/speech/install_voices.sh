@@ -1,9 +1,10 @@
 #!/bin/sh
-# Installs the later voices of the speech corpus (voices.MORE_VOICES): MBROLA and festival
-# diphone voices cut from real people's recordings. They live in Debian's contrib and
-# non-free sections, which a default system leaves out, so apt reads those sections of the
-# Debian archive the system's own sources already name (no other host) from a private lists
-# folder: the system's apt sources are not changed.
+# Installs the later voices of the speech corpus (voices.MORE_VOICES and HMM_VOICES): MBROLA
+# and festival diphone voices cut from real people's recordings, and the HMM voices of RHVoice
+# and SVOX Pico. They live in Debian's contrib and non-free sections, which a default system
+# leaves out, so apt reads those sections of the Debian archive the system's own sources
+# already name (no other host) from a private lists folder: the system's apt sources are not
+# changed.
 #   sudo sh multimodal/data/speech/install_voices.sh
 set -eu
 line=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 'Identifier: Packages' \
@@ -20,4 +21,4 @@ apt-get $private update -qq
 # shellcheck disable=SC2086
 DEBIAN_FRONTEND=noninteractive apt-get $private install -y -qq mbrola mbrola-us1 \
   mbrola-us2 mbrola-us3 mbrola-en1 festvox-us1 festvox-us2 festvox-us3 festvox-en1 \
-  festvox-rablpc16k festvox-don >/dev/null
+  festvox-rablpc16k festvox-don rhvoice rhvoice-english libttspico-utils >/dev/null

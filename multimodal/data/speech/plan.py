@@ -43,6 +43,9 @@ MORE_VOICES_SHARE = 0.4
 # (held-out words by the held-out voice) too, so that no earlier clip moved.
 NAMES_SHARE = 0.08
 NAMES_TEST = 200
+# Clips by the HMM voices of RHVoice and SVOX Pico (voices.HMM_VOICES), per main training
+# clip: six more people, planned after every other clip with sentences of their own order.
+HMM_VOICES_SHARE = 0.25
 SECONDS_PER_WORD, SECONDS_FIXED = 0.335, 0.37  # speech length, for sizing the plan only (fitted)
 
 
@@ -167,11 +170,12 @@ def isolated_word_plan(voices: list[Voice], count: int,
 
 
 def more_voices_plan(corpus: dict[str, list[Text]], voices: list[Voice], count: int,
-                     excluded: frozenset[str] = frozenset()) -> list[Utterance]:
-    """`count` training utterances by the later voices, the sentences in an order of their
-    own (so the plan does not depend on how many clips the main plan took)."""
-    texts = TextStream(corpus, "train", excluded, order="more:")
-    return [_utterance("train", i, voices, texts, stream="train_more") for i in range(count)]
+                     excluded: frozenset[str] = frozenset(),
+                     group: str = "more") -> list[Utterance]:
+    """`count` training utterances by a group of later voices, the sentences in an order of
+    the group's own (so the plan does not depend on how many clips the main plan took)."""
+    texts = TextStream(corpus, "train", excluded, order=f"{group}:")
+    return [_utterance("train", i, voices, texts, stream=f"train_{group}") for i in range(count)]
 
 
 class WordStream:

@@ -22,7 +22,7 @@ ENGINE_TIMEOUT_S = 120
 @dataclass(frozen=True)
 class Voice:
     name: str  # also the clip folder, so the manifest's group is the voice
-    engine: str  # flite | festival | espeak | mbrola | piper
+    engine: str  # flite | festival | espeak | mbrola | piper | rhvoice | pico
     model: str  # the engine's own name for the voice
     base_f0: float = 0.0  # Hz, where the engine takes an absolute pitch target
     sox_pitch: bool = False  # the engine has no pitch control: shift with sox instead
@@ -76,7 +76,19 @@ MORE_VOICES = (
     Voice("festival-don", "festival", "voice_don_diphone", base_f0=105,
           data=_FESTIVAL.format("don_diphone")),
 )
-VOICE_BY_NAME = {v.name: v for v in VOICES + MORE_VOICES}
+# Voices added after those, in a plan of their own as well: the statistical-parametric (HMM)
+# voices of two more engines, each learnt from one person's recordings (Debian non-free:
+# rhvoice-english, libttspico-utils). RHVoice's CMU ARCTIC bdl and clb, and its
+# Russian-accented evgeniy-eng and lyubov; SVOX Pico's American and British women. RHVoice's
+# alan is left out: it is CMU ARCTIC's awb, the held-out voice (its slt is trained on already).
+_RHVOICE = "/usr/share/RHVoice/voices/{0}"
+HMM_VOICES = (
+    *(Voice(f"rhvoice-{name}", "rhvoice", name, data=_RHVOICE.format(name))
+      for name in ("bdl", "clb", "evgeniy-eng", "lyubov")),
+    *(Voice(f"pico-{lang.lower()}", "pico", lang, data=f"/usr/share/pico/lang/{lang}_ta.bin")
+      for lang in ("en-US", "en-GB")),
+)
+VOICE_BY_NAME = {v.name: v for v in VOICES + MORE_VOICES + HMM_VOICES}
 # The unseen-voice test: CMU ARCTIC's awb, a Scottish man recorded by nobody else in the
 # list, so its score measures a new speaker and accent (festival ked would be a near twin
 # of the kal diphone voice, which is trained on).
@@ -97,7 +109,8 @@ def engine_available(engine: str) -> bool:
         return True
     if engine == "mbrola":  # espeak-ng reads the text, mbrola speaks its diphones
         return shutil.which("espeak-ng") is not None and shutil.which("mbrola") is not None
-    return shutil.which({"espeak": "espeak-ng"}.get(engine, engine)) is not None
+    commands = {"espeak": "espeak-ng", "rhvoice": "RHVoice-test", "pico": "pico2wave"}
+    return shutil.which(commands.get(engine, engine)) is not None
 
 
 def _run(argv: list[str], stdin: str | None = None) -> None:
@@ -130,6 +143,19 @@ def espeak(voice: Voice, job: Job) -> None:
 
 def mbrola(voice: Voice, job: Job) -> None:
     espeak(voice, Job(job.spoken, job.rate, job.pitch, "", job.out))
+
+
+def rhvoice(voice: Voice, job: Job) -> None:
+    _run(["RHVoice-test", "-p", voice.model, "-r", str(round(100 * job.rate)),
+          "-t", str(round(100 * job.pitch)), "-o", str(job.out)], stdin=job.spoken)
+
+
+def pico(voice: Voice, job: Job) -> None:
+    # pico2wave has no rate or pitch options; its text markup does (levels in percent)
+    text = job.spoken.replace("<", " ").replace(">", " ")
+    _run(["pico2wave", "-l", voice.model, "-w", str(job.out),
+          f'<speed level="{round(100 * job.rate)}"><pitch level="{round(100 * job.pitch)}">'
+          f"{text}</pitch></speed>"])
 
 
 # --- festival: one batch process for many utterances (startup dominates otherwise) ---------
@@ -221,7 +247,8 @@ def piper(voice: Voice, job: Job) -> None:
 
 
 # The engines called once per utterance (festival takes a batch: festival() above).
-SPEAK_ONE = {"flite": flite, "espeak": espeak, "mbrola": mbrola, "piper": piper}
+SPEAK_ONE = {"flite": flite, "espeak": espeak, "mbrola": mbrola, "piper": piper,
+             "rhvoice": rhvoice, "pico": pico}
 
 
 def pitch_cents(pitch: float) -> int:
