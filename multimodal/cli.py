@@ -404,6 +404,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", help="write the hypotheses here, one per line")
     p.add_argument("--card", action="store_true",
                    help="write the scores into the bundle's model card")
+    p.add_argument("--no-peer", action="store_true",
+                   help="transcribe: ours only, PocketSphinx left out (it takes 10-30 minutes "
+                        "on 2 cores where its outputs are not kept yet)")
     p.add_argument("--device")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)

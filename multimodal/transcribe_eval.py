@@ -122,12 +122,13 @@ def _row(name: str, idx: list[int], examples, ours, peer) -> dict:
 
 
 def transcription_table(pipe: Pipeline, sets: dict[str, list[Example]], beam=None,
-                        batch_size: int = 32) -> tuple[list[dict], list[dict]]:
+                        batch_size: int = 32,
+                        with_peer: bool = True) -> tuple[list[dict], list[dict]]:
     """-> (rows: one per set and Asterisk subset, items: every clip's transcripts)."""
     rows, items = [], []
     for name, examples in sets.items():
         ours = _ours(pipe, name, examples, beam, batch_size)
-        peer = _peer(name, examples)
+        peer = _peer(name, examples) if with_peer else None
         rows.append(_row(name if name != "Asterisk" else "Asterisk (all)",
                          list(range(len(examples))), examples, ours, peer))
         if name == "Asterisk":
@@ -184,9 +185,13 @@ def run(pipe: Pipeline, args) -> int:
     if not sets:
         raise MultimodalError("no evaluation set is available: build the speech corpus or "
                               "install the Asterisk prompts and pocketsphinx-testdata")
-    if not pocketsphinx_available():
+    with_peer = not args.no_peer
+    if args.no_peer:
+        note("--no-peer: PocketSphinx left out, ours only")
+    elif not pocketsphinx_available():
         note(f"pocketsphinx is not installed ({INSTALL_HINT}): no peer column")
-    rows, items = transcription_table(pipe, sets, beam=args.beam, batch_size=args.batch_size)
+    rows, items = transcription_table(pipe, sets, beam=args.beam, batch_size=args.batch_size,
+                                      with_peer=with_peer)
     if args.json:
         print(json.dumps({"rows": rows, "asterisk_skipped": skipped}, indent=2))
     else:

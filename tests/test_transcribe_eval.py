@@ -76,7 +76,8 @@ def test_pocketsphinx_hears_an_asterisk_prompt():
 
 def _args(**kw):
     return SimpleNamespace(**{"beam": 2, "batch_size": 8, "limit": 2, "json": False,
-                              "card": False, "output": None, "device": "cpu", **kw})
+                              "card": False, "output": None, "device": "cpu",
+                              "no_peer": False, **kw})
 
 
 def test_report_end_to_end(untrained_bundles, tmp_path, monkeypatch, capsys):
@@ -117,6 +118,21 @@ def test_report_end_to_end(untrained_bundles, tmp_path, monkeypatch, capsys):
     assert "unseen voice (synthetic) WER" in config["metadata"]["metrics"]
     lines = (tmp_path / "hyps.tsv").read_text().splitlines()
     assert len(lines) == 1 + sum(expected[k] for k in expected if not k.startswith("Asterisk:"))
+
+
+def test_no_peer_scores_ours_alone(untrained_bundles, tmp_path, monkeypatch, capsys):
+    import multimodal.transcribe_eval as transcribe_eval
+    from multimodal.data.readers import Example
+
+    wavs = write_sounds(tmp_path)
+    monkeypatch.setattr(transcribe_eval, "eval_sets", lambda limit, note: (
+        {"tiny": [Example(w, t) for w, t in zip(wavs, TRANSCRIPTS, strict=True)]}, []))
+    monkeypatch.setattr(transcribe_eval, "_peer", lambda *a: pytest.fail("the peer ran"))
+    pipe = multimodal.load(untrained_bundles["transcribe"], "cpu")
+    assert run(pipe, _args(json=True, no_peer=True)) == 0
+    [row] = json.loads(capsys.readouterr().out)["rows"]
+    assert row["items"] == len(TRANSCRIPTS) and row["wer"] >= 0
+    assert row["pocketsphinx_wer"] is None and row["wer_minus_pocketsphinx"] is None
 
 
 def test_peer_runs_once_per_file(tmp_path):
