@@ -97,7 +97,8 @@ def write_card(pipe: Pipeline, table: str, rows: list[dict], beam: int, bundle: 
         "and everyday words said alone (the one-word emoji names of Unicode CLDR) spoken by "
         "flite, festival, espeak-ng (7 accents) and piper voices, and by the "
         "diphones of six more people (MBROLA us1, us2, us3 and en1 through espeak-ng and "
-        "festival, festival's rab and don), with rate and pitch "
+        "festival, festival's rab and don) and six HMM voices (RHVoice bdl, clb, evgeniy-eng "
+        "and lyubov, SVOX Pico en-US and en-GB), with rate and pitch "
         "varied per utterance, then augmented with sox (speed, reverb, noise at 5-20 dB SNR, "
         "30% squeezed through an 8 kHz telephone band). The flite `awb` voice and 3% of the "
         "sentences are held out. No recording of a real person is ever trained on.", "",
@@ -116,7 +117,10 @@ def write_card(pipe: Pipeline, table: str, rows: list[dict], beam: int, bundle: 
         "Real decoding; jiwer WER/CER after one normaliser for every system (lower case, no "
         "punctuation). PocketSphinx: PyPI `pocketsphinx` 5.1.1 with its "
         "shipped US English model, on the same 16 kHz signal (other rates resampled by soxr "
-        "HQ with 16-bit dither, as sox made the training clips). Asterisk: Debian "
+        "HQ with 16-bit dither, as sox made the training clips)"
+        + ("; left out of this run (`evaluate --no-peer`): the README carries its scores. "
+           if all(r.get("pocketsphinx_wer") is None for r in rows) else ". ")
+        + "Asterisk: Debian "
         "`asterisk-core-sounds-en-wav`, one professional speaker, 8 kHz telephone audio "
         "(subsets by folder: digits, letters, phonetic alphabet; every other prompt is a "
         "sentence). pocketsphinx-testdata: the 10 transcribed utterances of that Debian "
