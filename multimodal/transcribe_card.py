@@ -68,7 +68,10 @@ def _lm(config: dict) -> str:
 
 
 def write_card(pipe: Pipeline, table: str, rows: list[dict], beam: int, bundle: Path,
-               notes: str = "") -> Path:
+               notes: str = "", peer_missing: str = "left out of this run (`evaluate --no-peer`)"
+               ) -> Path:
+    """The bundle's MODEL_CARD.md from this run's rows; `peer_missing` says why PocketSphinx's
+    columns are empty when they all are."""
     config_path = bundle / CONFIG_NAME
     config = json.loads(config_path.read_text())
     meta = config.setdefault("metadata", {})
@@ -118,7 +121,7 @@ def write_card(pipe: Pipeline, table: str, rows: list[dict], beam: int, bundle: 
         "punctuation). PocketSphinx: PyPI `pocketsphinx` 5.1.1 with its "
         "shipped US English model, on the same 16 kHz signal (other rates resampled by soxr "
         "HQ with 16-bit dither, as sox made the training clips)"
-        + ("; left out of this run (`evaluate --no-peer`): the README carries its scores. "
+        + (f"; {peer_missing}: the README carries its scores. "
            if all(r.get("pocketsphinx_wer") is None for r in rows) else ". ")
         + "Asterisk: Debian "
         "`asterisk-core-sounds-en-wav`, one professional speaker, 8 kHz telephone audio "

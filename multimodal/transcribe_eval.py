@@ -202,7 +202,9 @@ def run(pipe: Pipeline, args) -> int:
         from .transcribe_card import write_card
 
         limit = f" At most {args.limit} clips per set." if args.limit else ""
+        missing = ("left out of this run (`evaluate --no-peer`)" if args.no_peer
+                   else f"not installed where this card was written ({INSTALL_HINT})")
         card = write_card(pipe, format_table(rows), rows, args.beam or pipe.options.beam,
-                          Path(pipe.source), skipped_note(skipped) + limit)
+                          Path(pipe.source), skipped_note(skipped) + limit, missing)
         print(f"wrote {card}", file=sys.stderr)
     return 0

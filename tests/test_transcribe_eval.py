@@ -120,19 +120,27 @@ def test_report_end_to_end(untrained_bundles, tmp_path, monkeypatch, capsys):
     assert len(lines) == 1 + sum(expected[k] for k in expected if not k.startswith("Asterisk:"))
 
 
-def test_no_peer_scores_ours_alone(untrained_bundles, tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("no_peer, installed, reason", [
+    (True, True, "left out of this run (`evaluate --no-peer`)"),
+    (False, False, "not installed where this card was written (pip install pocketsphinx")])
+def test_ours_alone_when_the_peer_is_left_out_or_missing(
+        untrained_bundles, tmp_path, monkeypatch, capsys, no_peer, installed, reason):
     import multimodal.transcribe_eval as transcribe_eval
     from multimodal.data.readers import Example
 
     wavs = write_sounds(tmp_path)
     monkeypatch.setattr(transcribe_eval, "eval_sets", lambda limit, note: (
         {"tiny": [Example(w, t) for w, t in zip(wavs, TRANSCRIPTS, strict=True)]}, []))
-    monkeypatch.setattr(transcribe_eval, "_peer", lambda *a: pytest.fail("the peer ran"))
-    pipe = multimodal.load(untrained_bundles["transcribe"], "cpu")
-    assert run(pipe, _args(json=True, no_peer=True)) == 0
+    monkeypatch.setattr(transcribe_eval, "pocketsphinx_available", lambda: installed)
+    if no_peer:
+        monkeypatch.setattr(transcribe_eval, "_peer", lambda *a: pytest.fail("the peer ran"))
+    bundle = shutil.copytree(untrained_bundles["transcribe"], tmp_path / "bundle")
+    pipe = multimodal.load(bundle, "cpu")
+    assert run(pipe, _args(json=True, no_peer=no_peer, card=True)) == 0
     [row] = json.loads(capsys.readouterr().out)["rows"]
     assert row["items"] == len(TRANSCRIPTS) and row["wer"] >= 0
     assert row["pocketsphinx_wer"] is None and row["wer_minus_pocketsphinx"] is None
+    assert f"; {reason}" in (bundle / CARD_NAME).read_text()
 
 
 def test_peer_runs_once_per_file(tmp_path):
