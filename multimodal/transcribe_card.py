@@ -15,6 +15,8 @@ from .tables import examples_table
 
 HEADLINE_SETS = ("unseen voice (synthetic)", "unseen voice + noise (synthetic)",
                  "Asterisk (all)", "Asterisk: sentences", "pocketsphinx-testdata")
+# Why the peer's columns are empty, when they all are (the other reason: not installed).
+PEER_LEFT_OUT = "left out of this run (`evaluate --no-peer`)"
 
 
 def headline(rows: list[dict]) -> dict:
@@ -68,8 +70,7 @@ def _lm(config: dict) -> str:
 
 
 def write_card(pipe: Pipeline, table: str, rows: list[dict], beam: int, bundle: Path,
-               notes: str = "", peer_missing: str = "left out of this run (`evaluate --no-peer`)"
-               ) -> Path:
+               notes: str = "", peer_missing: str = PEER_LEFT_OUT) -> Path:
     """The bundle's MODEL_CARD.md from this run's rows; `peer_missing` says why PocketSphinx's
     columns are empty when they all are."""
     config_path = bundle / CONFIG_NAME

@@ -199,10 +199,10 @@ def run(pipe: Pipeline, args) -> int:
     if args.output:
         _write_items(args.output, items)
     if args.card:
-        from .transcribe_card import write_card
+        from .transcribe_card import PEER_LEFT_OUT, write_card
 
         limit = f" At most {args.limit} clips per set." if args.limit else ""
-        missing = ("left out of this run (`evaluate --no-peer`)" if args.no_peer
+        missing = (PEER_LEFT_OUT if args.no_peer
                    else f"not installed where this card was written ({INSTALL_HINT})")
         card = write_card(pipe, format_table(rows), rows, args.beam or pipe.options.beam,
                           Path(pipe.source), skipped_note(skipped) + limit, missing)
