@@ -91,10 +91,11 @@ def _name_bank(config: dict) -> list[str]:
     if not share:
         return []
     return ["", f"Name bank (multimodal/name_bank.py, share {share:g}, chosen on dev with "
-            "`tune`): the bundle keeps two views of each training object (the pretrained "
-            "trunk's pooled features, in 128 dimensions, int8) with the object's name; the "
-            "names of the five training pictures nearest to the input join the labels' "
-            f"names, each with {share:g} x its share of the five as its probability. The "
+            "`tune`): the bundle keeps every training object's name and a linear classifier "
+            "over them (the pretrained trunk's pooled features -> 352 -> names, int8), trained "
+            "on all training pictures (a scene teaches each of its objects' names); its five "
+            f"likeliest names join the labels' names, each with {share:g} x p(name) as its "
+            "probability. The "
             "\"ours, no name bank\" rows are the same model and word prior without it."]
 
 

@@ -232,17 +232,22 @@ def cmd_tune(args) -> int:
 
 
 def cmd_name_bank(args) -> int:
+    from .bundle import load_bundle
+    from .devices import pick_device
     from .name_bank import build_from_corpus
-    from .pipeline import load
 
-    pipe = load(args.weights, device=args.device)
-    path = Path(pipe.source)
-    if pipe.word_prior is None:  # the encoder's pretrained classifier gives the features
+    # the bundle alone, not a pipeline: the bank it may hold (perhaps of an older format)
+    # is the one this replaces
+    path = Path(args.weights)
+    device = pick_device(args.device)
+    model, _, _ = load_bundle(path, device)
+    if getattr(model.encoder, "classifier", None) is None:  # it gives the features
         raise MultimodalError(f"{path}: a name bank needs a caption bundle with a pretrained "
-                              "Lite0 trunk (the features it compares)")
-    bank = build_from_corpus(pipe.device)
+                              "Lite0 trunk (the features it reads)")
+    del model
+    bank, pictures = build_from_corpus(device)
     written = bank.save(path)
-    print(f"wrote {written} ({len(bank.features):,} pictures, {len(bank.names):,} names, "
+    print(f"wrote {written} (trained on {pictures:,} pictures, {len(bank.names):,} names, "
           f"{written.stat().st_size / 1e6:.1f} MB); choose its share on dev with "
           f"`tune --weights {path} --dev cache/caption/dev.tsv --write`")
     return 0
@@ -426,9 +431,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "tried at the best CTC weight")
     p.add_argument("--word-priors", type=float, nargs="+", default=[0.0, 0.1, 0.2, 0.3, 0.5],
                    help="caption bundles: weights of the classifier's names (word_prior.py)")
-    p.add_argument("--name-banks", type=float, nargs="+", default=[0.0, 1.0, 2.0, 4.0],
-                   help="caption bundles with a name bank: shares of the nearest training "
-                        "pictures' names (name_bank.py), tried at the best word prior")
+    p.add_argument("--name-banks", type=float, nargs="+", default=[0.0, 2.0, 4.0, 8.0],
+                   help="caption bundles with a name bank: shares of the likeliest training "
+                        "objects' names (name_bank.py), tried at the best word prior")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--write", action="store_true",
                    help="keep the best weight in the bundle's config.json")
@@ -436,8 +441,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_tune)
 
-    p = sub.add_parser("name-bank", help="keep the caption corpus's training pictures "
-                       "(features and names) in a caption bundle, for its word prior")
+    p = sub.add_parser("name-bank", help="train a classifier over the caption corpus's "
+                       "training objects' names into a caption bundle, for its word prior")
     p.add_argument("--weights", required=True, help="the caption bundle to write it into")
     p.add_argument("--device")
     p.set_defaults(func=cmd_name_bank)

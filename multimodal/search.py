@@ -33,7 +33,7 @@ class SearchOptions:
     ctc_weight: float = 0.0  # beam > 1 and a CTC head: joint CTC/attention scores, this share
     coverage_penalty: float = 0.0  # beta of GNMT's coverage penalty on finished hypotheses
     word_prior: float = 0.0  # weight of the names a classifier suggests (multimodal.word_prior)
-    name_bank: float = 0.0  # share of the nearest training pictures' names (multimodal.name_bank)
+    name_bank: float = 0.0  # weight of the likeliest training names (multimodal.name_bank)
     lm_weight: float = 0.0  # beam > 1 and a language model: shallow fusion, this weight
 
 

@@ -11,9 +11,9 @@ and once a hypothesis has begun the name, its next piece gets `p(label)`, until 
 complete. The decoder's own language model still decides where in the sentence the name
 goes. The weight (`SearchOptions.word_prior`) is chosen on the dev set; 0 turns it off.
 
-Where the bundle has a name bank (multimodal.name_bank), the names of the training
-pictures nearest to the input join the labels' names, each with `SearchOptions.name_bank x
-(its share of the nearest pictures)` as its probability.
+Where the bundle has a name bank (multimodal.name_bank), the training objects' names its
+classifier finds likeliest join the labels' names, each with `SearchOptions.name_bank x
+p(name)` as its probability.
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ class WordPrior:
                    for ps, cs in zip(probs.tolist(), top.tolist(), strict=True)]
         if self.bank is None or pooled is None or not share:
             return phrases
-        for names, votes in zip(phrases, self.bank.nearest(pooled), strict=True):
-            names += [(self.bank_spellings[i], min(1.0, share * v)) for i, v in votes.items()]
+        for names, likely in zip(phrases, self.bank.likely_names(pooled), strict=True):
+            names += [(self.bank_spellings[i], min(1.0, share * p)) for i, p in likely.items()]
         return phrases
 
 

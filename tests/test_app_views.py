@@ -93,7 +93,7 @@ def test_a_caption_made_with_the_word_prior_says_so(tmp_path):
     from multimodal.tune import write_search
 
     bundle = weights / "caption-lite0"
-    NameBank.build(np.random.default_rng(0).random((4, 1280)), ["cat"] * 4, 2).save(bundle)
+    NameBank.build(np.random.default_rng(0).random((4, 1280)), [["cat"]] * 4, 2).save(bundle)
     write_search(bundle, "name_bank", 1.0)
     [outcome] = decode(Models(weights, torch.device("cpu")), "caption", [Request(str(picture))])
     assert any("name bank 1)." in note for note in outcome.notes)

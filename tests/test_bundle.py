@@ -177,3 +177,12 @@ def test_long_text_is_translated_sentence_by_sentence(text_bundle):
         r, c = r + rows, c + cols
     [many] = pipe.predict([" ".join(FRENCH * 100)], beam=1, batch_size=128)
     assert many.text == " ".join(ENGLISH * 100)
+
+
+def test_the_shipped_weights_stay_within_their_budget():
+    """DESIGN.md: `weights/` under 40 MB in total, so clones and device copies stay quick."""
+    from pathlib import Path
+
+    weights = Path(multimodal.__file__).parent.parent / "weights"
+    files = [f for f in weights.rglob("*") if f.is_file()]
+    assert files and sum(f.stat().st_size for f in files) < 40_000_000

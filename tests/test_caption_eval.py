@@ -6,10 +6,14 @@ import json
 from types import SimpleNamespace
 
 import pytest
+import torch
 from PIL import Image
+from safetensors.torch import save_file
 
 from multimodal import caption_eval
 from multimodal.caption_eval import caption_scores, caption_table, format_table, looks_at_objects
+from multimodal.errors import BundleError
+from multimodal.name_bank import BANK_NAME
 from multimodal.pipeline import load
 
 pytest.importorskip("pycocoevalcap")
@@ -104,6 +108,10 @@ def test_a_name_bank_is_built_into_a_bundle_and_scored_against_its_absence(
     from multimodal.tune import write_search
 
     bundle = lite0_caption_bundle(tmp_path, word_prior=3.0)
+    # a bank of the older format (nearest pictures) stops the bundle loading, not its rebuild
+    save_file({"features": torch.zeros(2, 4)}, str(bundle / BANK_NAME), metadata={"names": "[]"})
+    with pytest.raises(BundleError, match="older format"):
+        load(bundle, device="cpu")
     assert main(["name-bank", "--weights", str(bundle), "--device", "cpu"]) == 0
     assert "2 pictures, 1 names" in capsys.readouterr().out  # the two training squares
     write_search(bundle, "name_bank", 1.0)

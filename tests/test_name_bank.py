@@ -1,8 +1,10 @@
-"""The name bank: the nearest training pictures' names, stored small, joining the word prior."""
+"""The name bank: a classifier over the training objects' names, stored small, joining the
+word prior."""
 
 import numpy as np
 import pytest
 import torch
+from safetensors.torch import save_file
 from test_word_prior import Spelling
 
 from multimodal.errors import BundleError
@@ -10,29 +12,55 @@ from multimodal.name_bank import BANK_NAME, NameBank
 from multimodal.word_prior import WordPrior
 
 
-def clustered_bank(seed: int = 0) -> tuple[NameBank, np.ndarray, list[str]]:
+def clustered_bank(seed: int = 0) -> tuple[NameBank, np.ndarray, list[list[str]]]:
     """Three objects, four noisy views each, in a 1,280-d feature space like Lite0's."""
     rng = np.random.default_rng(seed)
     centres = rng.random((3, 1280)).astype(np.float32) ** 4  # non-negative, like ReLU6 output
     feats = np.concatenate([c + 0.05 * rng.random((4, 1280), dtype=np.float32) for c in centres])
-    names = [n for n in ("cat", "apple", "boat") for _ in range(4)]
-    return NameBank.build(feats, names, dimensions=8), centres, names
+    names = [[n] for n in ("cat", "apple", "boat") for _ in range(4)]
+    return NameBank.build(feats, names, rank=8, epochs=60), centres, names
 
 
-def test_nearest_pictures_vote_for_their_names_and_survive_storage(tmp_path):
+def test_the_classifier_learns_the_names_and_survives_storage(tmp_path):
     bank, centres, _ = clustered_bank()
-    votes = bank.nearest(torch.from_numpy(centres), k=5)
-    # four views of the query's own object and one of another: 4/5 for the right name
-    for query, name in zip(votes, ("cat", "apple", "boat"), strict=True):
+    likely = bank.likely_names(torch.from_numpy(centres), k=5)
+    for query, name in zip(likely, ("cat", "apple", "boat"), strict=True):
         best = max(query, key=query.get)
-        assert bank.names[best] == name and query[best] == pytest.approx(0.8)
-        assert sum(query.values()) == pytest.approx(1.0)
+        assert bank.names[best] == name and query[best] > 0.6
+        assert len(query) == 3 and sum(query.values()) == pytest.approx(1.0, abs=1e-4)
+    assert len(bank.likely_names(torch.from_numpy(centres), k=1)[0]) == 1
     path = bank.save(tmp_path)
-    assert path.name == BANK_NAME and path.stat().st_size < 20_000  # int8, 8 dimensions
+    assert path.name == BANK_NAME and path.stat().st_size < 30_000  # int8, rank 8
     again = NameBank.load(tmp_path)
     assert again.names == bank.names
-    assert again.nearest(torch.from_numpy(centres), k=5) == votes
+    for a, b in zip(again.likely_names(torch.from_numpy(centres)), likely, strict=True):
+        assert a.keys() == b.keys() and list(a.values()) == pytest.approx(list(b.values()))
     assert NameBank.load(tmp_path / "elsewhere") is None  # no bank: the prior goes without
+
+
+def test_the_same_pictures_train_the_same_bank():
+    a, centres, _ = clustered_bank()
+    b, _, _ = clustered_bank()
+    assert torch.equal(a.out, b.out) and torch.equal(a.down, b.down)
+
+
+def test_a_scene_teaches_each_of_its_objects_names():
+    rng = np.random.default_rng(0)
+    centres = rng.random((3, 1280)).astype(np.float32) ** 4
+    scene = (centres[0] + centres[2]) / 2  # a cat beside a boat, and nothing else like it
+    feats = np.concatenate([centres, np.stack([scene] * 4)])
+    bank = NameBank.build(feats, [["cat"], ["apple"], ["boat"], *[["cat", "boat"]] * 4],
+                          rank=8, epochs=60)
+    likely = bank.likely_names(torch.from_numpy(scene[None]))[0]
+    cat, apple, boat = (likely.get(bank.names.index(n), 0.0) for n in ("cat", "apple", "boat"))
+    assert cat > 0.3 and boat > 0.3 and apple < 0.1
+
+
+def test_a_bank_of_the_older_format_asks_to_be_rebuilt(tmp_path):
+    save_file({"features": torch.zeros(2, 4), "name_ids": torch.zeros(2, dtype=torch.int16)},
+              str(tmp_path / BANK_NAME), metadata={"names": '["cat"]'})
+    with pytest.raises(BundleError, match="older format.*python -m multimodal name-bank"):
+        NameBank.load(tmp_path)
 
 
 def test_a_broken_bank_is_a_clear_error(tmp_path):
@@ -41,7 +69,7 @@ def test_a_broken_bank_is_a_clear_error(tmp_path):
         NameBank.load(tmp_path)
 
 
-def test_bank_names_join_the_labels_by_their_share_of_the_votes():
+def test_bank_names_join_the_labels_by_their_probability():
     bank, centres, _ = clustered_bank()
     spelling = Spelling({"tabby": [4], "pear": [5], "cat": [6], "apple": [7], "boat": [8]})
     prior = WordPrior(["tabby", "pear"], spelling, bank)
@@ -50,7 +78,10 @@ def test_bank_names_join_the_labels_by_their_share_of_the_votes():
     assert prior(labels) == prior(labels, pooled, share=0.0)  # off: the labels alone
     phrases = dict(prior(labels, pooled, share=1.0)[0])
     assert phrases[(4,)] == pytest.approx(1.0) and phrases[(5,)] < 1e-6
-    assert phrases[(6,)] == pytest.approx(0.8)  # 4 of the 5 nearest pictures are cats
-    assert phrases[(7,)] == pytest.approx(0.2) or phrases.get((8,)) == pytest.approx(0.2)
+    (p_cat, p_apple, p_boat), = [[q[bank.names.index(n)] for n in ("cat", "apple", "boat")]
+                                 for q in bank.likely_names(pooled)]
+    assert phrases[(6,)] == pytest.approx(p_cat) and p_cat > 0.6
+    assert phrases[(7,)] == pytest.approx(p_apple) and phrases[(8,)] == pytest.approx(p_boat)
     capped = dict(prior(labels, pooled, share=2.0)[0])
-    assert capped[(6,)] == pytest.approx(1.0)  # 2 x 0.8, capped
+    assert capped[(6,)] == pytest.approx(1.0)  # 2 x p(cat), capped
+    assert capped[(7,)] == pytest.approx(2 * p_apple)
