@@ -80,7 +80,7 @@ def attention_view(pipe: Pipeline, prepared: Prepared,
             note += (" The search mixes in the names the trunk's ImageNet classifier sees "
                      f"(word prior {pipe.options.word_prior:g})")
             bank = pipe.word_prior.bank is not None and pipe.options.name_bank
-            note += (" and those of the training pictures that look most alike "
+            note += (" and the training objects' names a classifier finds likeliest "
                      f"(name bank {pipe.options.name_bank:g})." if bank else ".")
         return view, note
     if pipe.task == "transcribe":
