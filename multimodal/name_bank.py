@@ -114,7 +114,9 @@ class NameBank:
             raise BundleError(f"{path}: a name bank of an older format (nearest pictures); "
                               f"rebuild it with `python -m multimodal name-bank --weights "
                               f"{Path(bundle)}`")
-        if not all(k in t for k in KEYS) or len(t["bias"]) != len(names):
+        shapes_agree = all(k in t for k in KEYS) and t["down"].dim() == t["out"].dim() == 2 \
+            and t["out"].shape == (len(names), len(t["down"])) and t["bias"].shape == (len(names),)
+        if not shapes_agree:
             raise BundleError(f"{path}: the name bank is corrupt (it lacks {KEYS} or its "
                               "names and classifier disagree)")
         return cls(t["down"], t["out"], t["bias"], names)
@@ -129,9 +131,8 @@ class NameBank:
 
 
 def build_from_corpus(device: torch.device) -> tuple[NameBank, int]:
-    """The bank of the caption corpus's training pictures (`data caption`),
-    from the trunk-feature cache that training and `evaluate` fill; and how many pictures
-    trained it."""
+    """The bank of the caption corpus's training pictures (`data caption`), from the
+    trunk-feature cache that training and `evaluate` fill; and how many pictures trained it."""
     from .caption_eval import Lite0Baselines, corpus_dir, read_rows
     from .data.readers import read_manifest
 

@@ -56,6 +56,14 @@ def test_a_scene_teaches_each_of_its_objects_names():
     assert cat > 0.3 and boat > 0.3 and apple < 0.1
 
 
+def test_a_bank_whose_names_and_classifier_disagree_is_a_clear_error(tmp_path):
+    bank, _, _ = clustered_bank()
+    bank.names = bank.names[:2]  # three classes, two names
+    bank.save(tmp_path)
+    with pytest.raises(BundleError, match="names and classifier disagree"):
+        NameBank.load(tmp_path)
+
+
 def test_a_bank_of_the_older_format_asks_to_be_rebuilt(tmp_path):
     save_file({"features": torch.zeros(2, 4), "name_ids": torch.zeros(2, dtype=torch.int16)},
               str(tmp_path / BANK_NAME), metadata={"names": '["cat"]'})
