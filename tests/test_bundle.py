@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 import torch
+from app_helpers import SHIPPED
 from helpers import CAPTIONS, ENGLISH, FRENCH, tiny_decoder
 from safetensors.torch import load_file
 
@@ -181,8 +182,5 @@ def test_long_text_is_translated_sentence_by_sentence(text_bundle):
 
 def test_the_shipped_weights_stay_within_their_budget():
     """DESIGN.md: `weights/` under 40 MB in total, so clones and device copies stay quick."""
-    from pathlib import Path
-
-    weights = Path(multimodal.__file__).parent.parent / "weights"
-    files = [f for f in weights.rglob("*") if f.is_file()]
+    files = [f for f in SHIPPED.rglob("*") if f.is_file()]
     assert files and sum(f.stat().st_size for f in files) < 40_000_000
