@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
@@ -69,24 +70,23 @@ class NameBank:
         for row, picture in enumerate(names):
             for name in picture:
                 y[row, index[name]] += 1 / len(picture)
-        generator = torch.Generator().manual_seed(seed)
-        down = torch.nn.Linear(x.shape[1], rank, bias=False)
-        out = torch.nn.Linear(rank, len(vocabulary))
-        for layer in (down, out):  # seeded here, not by the global RNG
-            torch.nn.init.normal_(layer.weight, std=layer.in_features ** -0.5,
-                                  generator=generator)
-        torch.nn.init.zeros_(out.bias)
-        params = [*down.parameters(), *out.parameters()]
-        optimiser = torch.optim.AdamW(params, lr=1e-3, weight_decay=1e-4)
+        generator = torch.Generator().manual_seed(seed)  # the global RNG is left alone
+
+        def weight(rows: int, cols: int) -> torch.Tensor:
+            return (torch.randn(rows, cols, generator=generator) * cols ** -0.5).requires_grad_()
+
+        down, out = weight(rank, x.shape[1]), weight(len(vocabulary), rank)
+        bias = torch.zeros(len(vocabulary), requires_grad=True)
+        optimiser = torch.optim.AdamW([down, out, bias], lr=1e-3, weight_decay=1e-4)
         loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.1)
         for _ in tqdm(range(epochs), desc="name classifier", unit="epoch"):
             for batch in torch.randperm(len(x), generator=generator).split(256):
                 optimiser.zero_grad()
-                loss_fn(out(down(x[batch])), y[batch]).backward()
+                logits = F.linear(F.linear(x[batch], down), out, bias)
+                loss_fn(logits, y[batch]).backward()
                 optimiser.step()
         with torch.no_grad():
-            return cls(_as_stored(down.weight), _as_stored(out.weight),
-                       out.bias.half().float(), vocabulary)
+            return cls(_as_stored(down), _as_stored(out), bias.half().float(), vocabulary)
 
     def save(self, bundle: str | Path) -> Path:
         """int8 rows as bundles store matrices (one scale each), the bias in fp16."""

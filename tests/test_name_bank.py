@@ -38,8 +38,12 @@ def test_the_classifier_learns_the_names_and_survives_storage(tmp_path):
     assert NameBank.load(tmp_path / "elsewhere") is None  # no bank: the prior goes without
 
 
-def test_the_same_pictures_train_the_same_bank():
+def test_the_same_pictures_train_the_same_bank_and_leave_the_global_rng_alone():
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
     a, centres, _ = clustered_bank()
+    assert torch.equal(torch.get_rng_state(), before)  # the caller's random stream is its own
+    torch.manual_seed(456)  # and the global seed does not reach the bank
     b, _, _ = clustered_bank()
     assert torch.equal(a.out, b.out) and torch.equal(a.down, b.down)
 
