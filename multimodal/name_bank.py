@@ -46,7 +46,14 @@ def _as_stored(matrix: torch.Tensor) -> torch.Tensor:
 
 
 def _inputs(pooled: torch.Tensor) -> torch.Tensor:
-    return torch.nn.functional.normalize(pooled.float(), dim=-1) * FEATURE_SCALE
+    return F.normalize(pooled.float(), dim=-1) * FEATURE_SCALE
+
+
+def _logits(x: torch.Tensor, down: torch.Tensor, out: torch.Tensor,
+            bias: torch.Tensor) -> torch.Tensor:
+    """The classifier's one forward, for training and inference alike (F.linear, as the
+    shipped bank was trained with: another matmul order moves its last bits)."""
+    return F.linear(F.linear(x, down), out, bias)
 
 
 class NameBank:
@@ -82,8 +89,7 @@ class NameBank:
         for _ in tqdm(range(epochs), desc="name classifier", unit="epoch"):
             for batch in torch.randperm(len(x), generator=generator).split(256):
                 optimiser.zero_grad()
-                logits = F.linear(F.linear(x[batch], down), out, bias)
-                loss_fn(logits, y[batch]).backward()
+                loss_fn(_logits(x[batch], down, out, bias), y[batch]).backward()
                 optimiser.step()
         with torch.no_grad():
             return cls(_as_stored(down), _as_stored(out), bias.half().float(), vocabulary)
@@ -124,7 +130,7 @@ class NameBank:
     def likely_names(self, pooled: torch.Tensor, k: int = LIKELIEST) -> list[dict[int, float]]:
         """Pooled features [B, C] -> per input, {name index: its probability} for the k
         likeliest names."""
-        logits = _inputs(pooled.cpu()) @ self.down.T @ self.out.T + self.bias
+        logits = _logits(_inputs(pooled.cpu()), self.down, self.out, self.bias)
         probs, top = logits.softmax(-1).topk(min(k, len(self.names)), dim=-1)
         return [dict(zip(t, p, strict=True)) for t, p in zip(top.tolist(), probs.tolist(),
                                                               strict=True)]
