@@ -15,7 +15,7 @@ from .significance import EXPLAINED
 from .tables import examples_table
 
 SHORT = {"held-out single objects": "single", "held-out real-photo stamps": "photos",
-         "held-out scenes": "scenes"}
+         "held-out GCompris photos": "gcompris photos", "held-out scenes": "scenes"}
 
 
 def headline(table: list[dict]) -> dict:

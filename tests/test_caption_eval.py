@@ -38,7 +38,7 @@ def tiny_corpus(tmp_path, monkeypatch):
     monkeypatch.setenv("MULTIMODAL_CACHE", str(tmp_path))
     folder = tmp_path / "caption"
     colours = {"red": (220, 20, 20), "blue": (20, 40, 220), "green": (20, 180, 40)}
-    for split, items in {"train": ["red", "blue"], "test_single": ["green", "red"],
+    for split, items in {"train": ["red", "blue"], "test_single": ["green", "red", "blue"],
                          "test_scene": ["blue"]}.items():
         lines = []
         for i, colour in enumerate(items):
@@ -48,7 +48,9 @@ def tiny_corpus(tmp_path, monkeypatch):
             lines.append(json.dumps({"path": str(path.relative_to(folder)), "kind": "single",
                                      "objects": [f"{colour}-square"],
                                      "caption": f"A {colour} square.", "names": ["square"],
-                                     "photo": colour == "red",
+                                     "photo": colour != "green",
+                                     "sources": ["gcompris" if (split, colour) == (
+                                         "test_single", "blue") else "tuxpaint"],
                                      "boxes": [[0.0, 0.0, 0.5, 1.0]]}))
         (folder / f"{split}.jsonl").write_text("\n".join(lines) + "\n")
         (folder / f"{split}.tsv").write_text("".join(
@@ -60,12 +62,16 @@ def test_table_puts_three_systems_on_the_same_pictures(tiny_corpus, untrained_bu
     pipe = load(untrained_bundles["caption"], device="cpu")
     table = caption_table(pipe, beam=1)
     sets = {r["set"] for r in table}
-    assert sets == {"held-out single objects", "held-out real-photo stamps", "held-out scenes"}
+    assert sets == {"held-out single objects", "held-out real-photo stamps",
+                    "held-out GCompris photos", "held-out scenes"}
     for r in table:
         assert r["system"] in {"ours", "template", "retrieval"}
         assert 0 <= r["bleu4"] <= 100 + 1e-6 and 0 <= r["name_hit"] <= 100
-    photo = [r for r in table if r["set"] == "held-out real-photo stamps"]
+    # each source's photos are a set of their own: the red stamp, the blue GCompris photo
+    photo = [r for r in table if r["set"] in ("held-out real-photo stamps",
+                                              "held-out GCompris photos")]
     assert all(r["pictures"] == 1 for r in photo)
+    assert {r["examples"][0][0] for r in photo} == {"1.jpg", "2.jpg"}
     template = next(r for r in table if r["system"] == "template")
     assert all(h.startswith("A photo of") for _, h in template["examples"])
     retrieval = next(r for r in table if r["system"] == "retrieval"

@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from ...errors import MultimodalError
 from ..cache import cache_dir
+from .gcompris import gcompris_objects
 from .objects import CaptionObject, noto_objects, openmoji_objects, picture, tuxpaint_objects
 from .openclipart import openclipart_objects
 from .phrases import scene_caption
@@ -29,8 +30,14 @@ from .render import Backgrounds, draw_scene, draw_single, wallpapers
 
 TEST_SHARE, DEV_SHARE = 0.10, 0.05
 # Pictures per object alone (the human-written Tux Paint captions weigh more) and scenes.
-SINGLES = {"tuxpaint": 8, "noto": 2, "openmoji": 2, "openclipart": 2}
+SINGLES = {"tuxpaint": 8, "noto": 2, "openmoji": 2, "openclipart": 2, "gcompris": 4}
 SCENES = {"train": 8_000, "dev": 150, "test_scene": 400}
+# A picture's seed is its place in the plan, so a new source goes last: every picture drawn
+# before stays as it was (and so do the cached features and the scores on it).
+SOURCES = ("noto", "openclipart", "openmoji", "tuxpaint", "gcompris")
+# The scenes draw from these: a source added to them would redraw every scene, so GCompris
+# (added after the shipped captioner was trained) joins when the decoder is next trained.
+SCENE_SOURCES = {"noto", "openclipart", "openmoji", "tuxpaint"}
 WORKERS = 2
 
 
@@ -46,30 +53,42 @@ def split_of(group: str) -> str:
 
 def collect(out: Path) -> list[CaptionObject]:
     objects = (tuxpaint_objects() + noto_objects() + openmoji_objects(out / "sources")
-               + openclipart_objects())
-    return sorted(objects, key=lambda o: o.key)
+               + openclipart_objects() + gcompris_objects(out / "sources"))
+    return sorted(objects, key=lambda o: (SOURCES.index(o.source), o.key))
+
+
+def _singles(objects: list[CaptionObject], split: str) -> list[dict]:
+    return [{"kind": "single", "objects": [obj.key]}
+            for obj in objects for _ in range(SINGLES[obj.source] if split == "train" else 1)]
+
+
+def _scenes(pool: list[CaptionObject], split: str) -> list[dict]:
+    rng = random.Random(f"scenes:{split}")
+    nameable = [o for o in pool if o.phrase is not None]
+    scenes = []
+    for _ in range(SCENES[split]):
+        chosen = rng.sample(nameable, rng.choice((2, 2, 3)))
+        if len({o.group for o in chosen}) == len(chosen):  # not one emoji twice
+            scenes.append({"kind": "scene", "objects": [o.key for o in chosen]})
+    return scenes
 
 
 def plan(objects: list[CaptionObject]) -> dict[str, list[dict]]:
-    """Every picture to draw: {split: [{kind, objects: [keys]}]}; deterministic."""
+    """Every picture to draw: {split: [{kind, objects: [keys]}]}; deterministic. Each split
+    lists the scene sources' single pictures, then the scenes, then the later sources'
+    single pictures, so that adding a source moves no earlier picture."""
     by_split: dict[str, list[CaptionObject]] = {"train": [], "dev": [], "test": []}
     for obj in objects:
         by_split[split_of(obj.group)].append(obj)
-    items: dict[str, list[dict]] = {"train": [], "dev": [], "test_single": [],
-                                    "test_scene": []}
-    for split, objs in (("train", by_split["train"]), ("dev", by_split["dev"]),
-                        ("test_single", by_split["test"])):
-        for obj in objs:
-            repeats = SINGLES[obj.source] if split == "train" else 1
-            items[split] += [{"kind": "single", "objects": [obj.key]}] * repeats
-    for split, pool in (("train", by_split["train"]), ("dev", by_split["dev"]),
-                        ("test_scene", by_split["test"])):
-        rng = random.Random(f"scenes:{split}")
-        nameable = [o for o in pool if o.phrase is not None]
-        for _ in range(SCENES[split]):
-            chosen = rng.sample(nameable, rng.choice((2, 2, 3)))
-            if len({o.group for o in chosen}) == len(chosen):  # not one emoji twice
-                items[split].append({"kind": "scene", "objects": [o.key for o in chosen]})
+    items: dict[str, list[dict]] = {}
+    for split, scene_split, pool in (("train", "train", by_split["train"]),
+                                     ("dev", "dev", by_split["dev"]),
+                                     ("test_single", "test_scene", by_split["test"])):
+        earlier = [o for o in pool if o.source in SCENE_SOURCES]
+        later = [o for o in pool if o.source not in SCENE_SOURCES]
+        items[split] = _singles(earlier, split)
+        items[scene_split] = items.get(scene_split, []) + _scenes(earlier, scene_split)
+        items[split] += _singles(later, split)
     return items
 
 

@@ -51,7 +51,7 @@ def _tuxpaint_sentence(txt: Path) -> str:
     return first[0].strip() if first else ""
 
 
-def _is_photo(png: Path) -> bool:
+def is_photo(png: Path) -> bool:
     with Image.open(png) as im:
         rgba = np.asarray(im.convert("RGBA"))
     opaque = rgba[rgba[..., 3] > 200][:, :3]
@@ -77,7 +77,7 @@ def tuxpaint_objects(root: Path = TUXPAINT) -> list[CaptionObject]:
             caption=text.replace("’", "'").replace("“", '"').replace("”", '"'),
             phrase=phrase, file=str(picture),
             photo=picture.suffix == ".png" and "cartoon" not in rel.parts
-            and _is_photo(picture)))
+            and is_photo(picture)))
     return objects
 
 
