@@ -10,6 +10,7 @@ from .bundle import CARD_NAME, CONFIG_NAME, find_bundles
 from .caption_ceiling import format_ceiling
 from .caption_eval import format_table
 from .data.caption.build import corpus_dir
+from .name_bank import BANK_NAME
 from .pipeline import Pipeline
 from .significance import EXPLAINED
 from .tables import examples_table
@@ -35,13 +36,25 @@ def _counts() -> str:
     counts = json.loads(path.read_text())
     objects = counts["objects"]
     lines = ["| source | train objects | dev objects | test objects |", "|---|---|---|---|"]
-    for source in ("tuxpaint", "noto", "openmoji", "openclipart"):
+    for source in ("tuxpaint", "noto", "openmoji", "openclipart", "gcompris"):
         lines.append(f"| {source} | " + " | ".join(f"{objects.get(f'{source}/{s}', 0):,}"
                                                    for s in ("train", "dev", "test")) + " |")
     pictures = {s: sum(v for k, v in counts.get(s, {}).items() if k in ("single", "scene"))
                 for s in ("train", "dev", "test_single", "test_scene")}
     return "\n".join(lines) + "\n\nPictures: " + ", ".join(f"{k} {v:,}"
                                                             for k, v in pictures.items())
+
+
+def _decoder_share(examples: int, bundle: Path) -> str:
+    """Say so where the decoder was trained before the corpus last grew."""
+    path = corpus_dir() / "counts.json"
+    train = json.loads(path.read_text()).get("train", {}) if path.exists() else {}
+    pictures = train.get("single", 0) + train.get("scene", 0)
+    if not examples or examples >= pictures:
+        return ""
+    bank = "; the name bank learnt from all of them" if (bundle / BANK_NAME).exists() else ""
+    return (f" The decoder was trained on the corpus before its latest source joined, "
+            f"{examples:,} of its {pictures:,} training pictures{bank}.")
 
 
 def _other_encoders(bundle: Path) -> list[str]:
@@ -150,13 +163,17 @@ def write_card(pipe: Pipeline, table: list[dict], bundle: Path) -> None:
         "`tuxpaint-stamps-default`; many are real photos cut out on transparency, each with a "
         "sentence written by a person, kept as it is), Noto Color Emoji (Debian) and OpenMoji "
         "(npm) with their Unicode names, and openclipart drawings (Debian `openclipart-svg`) "
-        "whose titles, cleaned, are English words the folder or keywords agree with. "
+        "whose titles, cleaned, are English words the folder or keywords agree with, and "
+        "GCompris's pictures named by what they show (Debian `gcompris-qt-data`; most are "
+        "real photos of animals, tools and household things). "
         "Each object is drawn alone at varied sizes, "
         "angles and places on wallpapers (Debian gnome/mate backgrounds), plain colours, "
         "gradients and textures, and in scenes of two or three objects whose captions say "
         "where things are and which is bigger. 15% of the objects (by hash; one emoji's two "
         "drawings, or all drawings with one openclipart title, count as one object) are held "
-        "out: they appear in no training picture, alone or in a scene.", "", _counts(), "",
+        "out: they appear in no training picture, alone or in a scene. GCompris, the latest "
+        "source, is in no scene (added to them, it would redraw every scene)."
+        + _decoder_share(training.get("examples", 0), bundle), "", _counts(), "",
         "## Training", "",
         f"{training.get('steps', '?')} steps of {training.get('batch_size', '?')} pictures "
         f"(from {training.get('examples', 0):,} training pictures) in "

@@ -169,6 +169,19 @@ def test_card_reports_scores_and_keeps_them_in_the_config(tiny_corpus, untrained
     assert ("attention maps do not point at the objects" in card) == blind
 
 
+def test_card_says_when_the_decoder_was_trained_before_the_corpus_grew(tiny_corpus, tmp_path):
+    from multimodal.caption_card import _decoder_share
+    from multimodal.name_bank import BANK_NAME
+
+    (tiny_corpus / "counts.json").write_text(json.dumps({"train": {"single": 10, "scene": 5}}))
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    assert _decoder_share(15, bundle) == ""  # trained on the whole training split
+    assert "12 of its 15 training pictures." in _decoder_share(12, bundle)
+    (bundle / BANK_NAME).write_bytes(b"")
+    assert "the name bank learnt from all of them" in _decoder_share(12, bundle)
+
+
 def test_missing_corpus_says_how_to_build_it(tmp_path, monkeypatch, untrained_bundles):
     monkeypatch.setenv("MULTIMODAL_CACHE", str(tmp_path))
     pipe = load(untrained_bundles["caption"], device="cpu")
