@@ -82,3 +82,43 @@ def test_fine_tuning_caches_the_maps_that_enter_the_tuned_blocks(pictures):
     torch.testing.assert_close(from_cache, from_pictures, rtol=1e-2, atol=1e-2)
     from_cache.sum().backward()
     assert all(p.grad is not None for p in encoder.trainable[0].parameters())
+
+
+def _pictures_through(encoder) -> list[int]:
+    """Batch sizes that go through the trunk from now on (the shape probe's 1 included)."""
+    seen: list[int] = []
+    encoder.trunk[0].register_forward_hook(lambda _m, args, _o: seen.append(len(args[0])))
+    return seen
+
+
+def test_a_grown_picture_list_computes_only_its_new_or_changed_pictures(pictures):
+    encoder, prepare = _encoder()
+    first = np.array(grid_features(encoder, "resnet18", prepare, pictures[:2],
+                                   torch.device("cpu")))
+    seen = _pictures_through(encoder)
+    grown = [pictures[2], pictures[0], pictures[1]]
+    again = grid_features(encoder, "resnet18", prepare, grown, torch.device("cpu"))
+    assert sum(seen) - 1 == 1  # the shape probe, then the one new picture
+    np.testing.assert_array_equal(again[1:], first)  # rows copied, in the new order
+    with torch.no_grad():
+        direct = encoder.trunk(prepare(pictures[2])[None]).numpy()
+    np.testing.assert_allclose(again[:1], direct, rtol=1e-2, atol=1e-2)
+
+    Image.new("RGB", (90, 60), (250, 250, 0)).save(pictures[0])  # the picture redrawn
+    seen.clear()
+    redrawn = grid_features(encoder, "resnet18", prepare, [pictures[0], pictures[2]],
+                            torch.device("cpu"))
+    assert sum(seen) - 1 == 1  # the changed file is computed again, the other copied
+    with torch.no_grad():
+        direct = encoder.trunk(prepare(pictures[0])[None]).numpy()
+    np.testing.assert_allclose(redrawn[:1], direct, rtol=1e-2, atol=1e-2)
+
+
+def test_maps_are_reused_only_from_the_same_cut_of_the_trunk(pictures):
+    encoder, prepare = _encoder()
+    grid_features(encoder, "resnet18", prepare, pictures, torch.device("cpu"))
+    torch.manual_seed(0)
+    tuned = build_encoder("resnet18", d_model=16, freeze=True, trainable_blocks=1).eval()
+    seen = _pictures_through(tuned)
+    cached = grid_features(tuned, "resnet18", prepare, pictures[:2], torch.device("cpu"))
+    assert sum(seen) - 1 == 2 and cached.shape[1] == 256

@@ -36,7 +36,7 @@ SCENES = {"train": 8_000, "dev": 150, "test_scene": 400}
 # before stays as it was (and so do the cached features and the scores on it).
 SOURCES = ("noto", "openclipart", "openmoji", "tuxpaint", "gcompris")
 # The scenes draw from these: a source added to them would redraw every scene, so GCompris
-# (added after the shipped captioner was trained) joins when the decoder is next trained.
+# (added after the shipped decoder was trained) joins when a decoder is next trained anew.
 SCENE_SOURCES = {"noto", "openclipart", "openmoji", "tuxpaint"}
 WORKERS = 2
 
