@@ -9,7 +9,7 @@ from pathlib import Path
 from .bundle import CARD_NAME, CONFIG_NAME, find_bundles
 from .caption_ceiling import format_ceiling
 from .caption_eval import format_table
-from .data.caption.build import corpus_dir
+from .data.caption.build import SOURCES, corpus_dir
 from .name_bank import BANK_NAME
 from .pipeline import Pipeline
 from .significance import EXPLAINED
@@ -29,27 +29,31 @@ def headline(table: list[dict]) -> dict:
             if key in r}
 
 
-def _counts() -> str:
+def _corpus_counts() -> dict | None:
     path = corpus_dir() / "counts.json"
-    if not path.exists():
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _pictures(counts: dict) -> dict[str, int]:
+    return {s: sum(v for k, v in counts.get(s, {}).items() if k in ("single", "scene"))
+            for s in ("train", "dev", "test_single", "test_scene")}
+
+
+def _counts(counts: dict | None) -> str:
+    if counts is None:
         return "(corpus counts not available)"
-    counts = json.loads(path.read_text())
     objects = counts["objects"]
     lines = ["| source | train objects | dev objects | test objects |", "|---|---|---|---|"]
-    for source in ("tuxpaint", "noto", "openmoji", "openclipart", "gcompris"):
+    for source in SOURCES:
         lines.append(f"| {source} | " + " | ".join(f"{objects.get(f'{source}/{s}', 0):,}"
                                                    for s in ("train", "dev", "test")) + " |")
-    pictures = {s: sum(v for k, v in counts.get(s, {}).items() if k in ("single", "scene"))
-                for s in ("train", "dev", "test_single", "test_scene")}
-    return "\n".join(lines) + "\n\nPictures: " + ", ".join(f"{k} {v:,}"
-                                                            for k, v in pictures.items())
+    return "\n".join(lines) + "\n\nPictures: " + ", ".join(
+        f"{k} {v:,}" for k, v in _pictures(counts).items())
 
 
-def _decoder_share(examples: int, bundle: Path) -> str:
+def _decoder_share(examples: int, bundle: Path, counts: dict | None) -> str:
     """Say so where the decoder was trained before the corpus last grew."""
-    path = corpus_dir() / "counts.json"
-    train = json.loads(path.read_text()).get("train", {}) if path.exists() else {}
-    pictures = train.get("single", 0) + train.get("scene", 0)
+    pictures = _pictures(counts)["train"] if counts else 0
     if not examples or examples >= pictures:
         return ""
     bank = "; the name bank learnt from all of them" if (bundle / BANK_NAME).exists() else ""
@@ -143,6 +147,7 @@ def write_card(pipe: Pipeline, table: list[dict], bundle: Path) -> None:
     meta["metrics"] = {"dev_score": meta.get("metrics", {}).get("dev_score"), **headline(table)}
     config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
     training, enc, dec = meta.get("training", {}), config["encoder"], config["decoder"]
+    counts = _corpus_counts()
     size_mb = sum(f.stat().st_size for f in bundle.iterdir() if f.is_file()) / 1e6
     trunk = "trained from scratch on this corpus"
     if enc["name"] == "efficientnet_lite0":
@@ -173,7 +178,8 @@ def write_card(pipe: Pipeline, table: list[dict], bundle: Path) -> None:
         "drawings, or all drawings with one openclipart title, count as one object) are held "
         "out: they appear in no training picture, alone or in a scene. GCompris, the latest "
         "source, is in no scene (added to them, it would redraw every scene)."
-        + _decoder_share(training.get("examples", 0), bundle), "", _counts(), "",
+        + _decoder_share(training.get("examples", 0), bundle, counts), "", _counts(counts),
+        "",
         "## Training", "",
         f"{training.get('steps', '?')} steps of {training.get('batch_size', '?')} pictures "
         f"(from {training.get('examples', 0):,} training pictures) in "

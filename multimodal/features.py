@@ -54,12 +54,11 @@ def _stamps(paths: list[str]) -> list[list[int]]:
     return [[(st := os.stat(p)).st_size, st.st_mtime_ns] for p in paths]
 
 
-def _earlier_rows(folder: Path, name: str, trunk: str, settings: dict,
-                  paths: list[str]) -> dict[Path, list[tuple[int, int]]]:
+def _earlier_rows(folder: Path, name: str, trunk: str, settings: dict, paths: list[str],
+                  stamps: list[list[int]]) -> dict[Path, list[tuple[int, int]]]:
     """{an earlier finished cache of the same trunk, cut and settings: [(our row, its
     row)]} for the pictures it holds unchanged; each picture is taken from one cache only."""
-    wanted = {(p, tuple(s)): i for i, (p, s) in enumerate(zip(paths, _stamps(paths),
-                                                              strict=True))}
+    wanted = {(p, tuple(s)): i for i, (p, s) in enumerate(zip(paths, stamps, strict=True))}
     found: dict[Path, list[tuple[int, int]]] = {}
     for sidecar in sorted(folder.glob("*.sources.json")):
         other = sidecar.name.removesuffix(".sources.json")
@@ -95,11 +94,12 @@ def grid_features(encoder, encoder_name: str, prepare: Preprocessor, paths: list
     array = np.lib.format.open_memmap(data, mode="r+" if done else "w+", dtype=np.float16,
                                       shape=shape)
     progress.write_text(json.dumps({"done": done}))
+    stamps = _stamps(paths)  # the files as they are read, for the list kept beside the maps
     reused_list = folder / f"{name}.reused.json"  # kept while in progress: resumes agree
     if reused_list.exists() or done:  # (an extraction begun before reuse: none)
         reused = set(json.loads(reused_list.read_text())) if reused_list.exists() else set()
     else:
-        earlier = _earlier_rows(folder, name, prefix, prepare.settings, paths)
+        earlier = _earlier_rows(folder, name, prefix, prepare.settings, paths, stamps)
         for source, rows in earlier.items():
             donor = np.load(source, mmap_mode="r")
             for start in range(0, len(rows), 1024):  # a bounded slice in memory at a time
@@ -125,7 +125,7 @@ def grid_features(encoder, encoder_name: str, prepare: Preprocessor, paths: list
     array.flush()
     (folder / f"{name}.sources.json").write_text(json.dumps(
         {"trunk": prefix, "settings": prepare.settings, "paths": paths,
-         "stamps": _stamps(paths)}))
+         "stamps": stamps}))
     progress.unlink()
     reused_list.unlink(missing_ok=True)
     return np.load(data, mmap_mode="r")

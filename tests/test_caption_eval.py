@@ -170,16 +170,17 @@ def test_card_reports_scores_and_keeps_them_in_the_config(tiny_corpus, untrained
 
 
 def test_card_says_when_the_decoder_was_trained_before_the_corpus_grew(tiny_corpus, tmp_path):
-    from multimodal.caption_card import _decoder_share
+    from multimodal.caption_card import _corpus_counts, _decoder_share
     from multimodal.name_bank import BANK_NAME
 
     (tiny_corpus / "counts.json").write_text(json.dumps({"train": {"single": 10, "scene": 5}}))
+    counts = _corpus_counts()
     bundle = tmp_path / "bundle"
     bundle.mkdir()
-    assert _decoder_share(15, bundle) == ""  # trained on the whole training split
-    assert "12 of its 15 training pictures." in _decoder_share(12, bundle)
+    assert _decoder_share(15, bundle, counts) == ""  # trained on the whole training split
+    assert "12 of its 15 training pictures." in _decoder_share(12, bundle, counts)
     (bundle / BANK_NAME).write_bytes(b"")
-    assert "the name bank learnt from all of them" in _decoder_share(12, bundle)
+    assert "the name bank learnt from all of them" in _decoder_share(12, bundle, counts)
 
 
 def test_missing_corpus_says_how_to_build_it(tmp_path, monkeypatch, untrained_bundles):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ...errors import MultimodalError
 from .objects import CaptionObject, is_photo
-from .openclipart import english_words
+from .openclipart import all_english
 from .phrases import phrase_from_name, single_caption
 from .qt_resources import read_resources
 
@@ -68,7 +68,7 @@ def name_of(file_name: str) -> str:
 def is_thing(name: str) -> bool:
     words = name.split()
     return (bool(words) and name not in NOT_THINGS and name not in NUMBERS
-            and all(w in english_words() or w.rstrip("s") in english_words() for w in words))
+            and all_english(words))
 
 
 def pictures_by_name(work: Path, bundles: Path = BUNDLES) -> dict[str, list[Path]]:

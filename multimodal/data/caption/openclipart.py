@@ -36,6 +36,11 @@ def english_words() -> frozenset[str]:
     return frozenset(w for w in words if w.isalpha() and w.islower())
 
 
+def all_english(words: list[str]) -> bool:
+    """Every word is a dictionary word, or the plural of one."""
+    return all(w in english_words() or w.rstrip("s") in english_words() for w in words)
+
+
 def _metadata(svg: Path) -> tuple[str, set[str]]:
     text = svg.read_text(encoding="utf-8", errors="replace")
     title = re.search(r"<dc:title>(.*?)</dc:title>", text, re.S)
@@ -53,7 +58,7 @@ def clean_title(title: str, context: set[str]) -> str | None:
         words = [w for w in re.sub(r"\s*\d+\s*$", "", part).split() if w not in FILLER]
         if not 1 <= len(words) <= MAX_WORDS or not all(re.fullmatch(r"[a-z]+", w) for w in words):
             continue
-        if not all(w in english_words() or w.rstrip("s") in english_words() for w in words):
+        if not all_english(words):
             continue
         if any(w.rstrip("s") in stems for w in words if len(w) > 2):
             return " ".join(words)
