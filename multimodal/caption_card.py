@@ -57,7 +57,7 @@ def _decoder_share(examples: int, bundle: Path, counts: dict | None) -> str:
     if not examples or examples >= pictures:
         return ""
     bank = "; the name bank learnt from all of them" if (bundle / BANK_NAME).exists() else ""
-    return (f" The decoder was trained on the corpus before its latest source joined, "
+    return (f" The decoder was trained on the corpus before its latest sources joined, "
             f"{examples:,} of its {pictures:,} training pictures{bank}.")
 
 
@@ -170,14 +170,16 @@ def write_card(pipe: Pipeline, table: list[dict], bundle: Path) -> None:
         "(npm) with their Unicode names, and openclipart drawings (Debian `openclipart-svg`) "
         "whose titles, cleaned, are English words the folder or keywords agree with, and "
         "GCompris's pictures named by what they show (Debian `gcompris-qt-data`; most are "
-        "real photos of animals, tools and household things). "
+        "real photos of animals, tools and household things), and the Art4Apps picture "
+        "dictionary's drawings of named things (Debian `pysiogame`, cut out of their white "
+        "paper). "
         "Each object is drawn alone at varied sizes, "
         "angles and places on wallpapers (Debian gnome/mate backgrounds), plain colours, "
         "gradients and textures, and in scenes of two or three objects whose captions say "
         "where things are and which is bigger. 15% of the objects (by hash; one emoji's two "
         "drawings, or all drawings with one openclipart title, count as one object) are held "
-        "out: they appear in no training picture, alone or in a scene. GCompris, the latest "
-        "source, is in no scene (added to them, it would redraw every scene)."
+        "out: they appear in no training picture, alone or in a scene. GCompris and Art4Apps, "
+        "the latest sources, are in no scene (added to them, they would redraw every scene)."
         + _decoder_share(training.get("examples", 0), bundle, counts), "", _counts(counts),
         "",
         "## Training", "",

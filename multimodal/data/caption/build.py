@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from ...errors import MultimodalError
 from ..cache import cache_dir
+from .art4apps import art4apps_objects
 from .gcompris import gcompris_objects
 from .objects import CaptionObject, noto_objects, openmoji_objects, picture, tuxpaint_objects
 from .openclipart import openclipart_objects
@@ -30,13 +31,15 @@ from .render import Backgrounds, draw_scene, draw_single, wallpapers
 
 TEST_SHARE, DEV_SHARE = 0.10, 0.05
 # Pictures per object alone (the human-written Tux Paint captions weigh more) and scenes.
-SINGLES = {"tuxpaint": 8, "noto": 2, "openmoji": 2, "openclipart": 2, "gcompris": 4}
+SINGLES = {"tuxpaint": 8, "noto": 2, "openmoji": 2, "openclipart": 2, "gcompris": 4,
+           "art4apps": 6}
 SCENES = {"train": 8_000, "dev": 150, "test_scene": 400}
 # A picture's seed is its place in the plan, so a new source goes last: every picture drawn
 # before stays as it was (and so do the cached features and the scores on it).
-SOURCES = ("noto", "openclipart", "openmoji", "tuxpaint", "gcompris")
+SOURCES = ("noto", "openclipart", "openmoji", "tuxpaint", "gcompris", "art4apps")
 # The scenes draw from these: a source added to them would redraw every scene, so GCompris
-# (added after the shipped decoder was trained) joins when a decoder is next trained anew.
+# and Art4Apps (added after the shipped decoder was trained) join when a decoder is next
+# trained anew.
 SCENE_SOURCES = {"noto", "openclipart", "openmoji", "tuxpaint"}
 WORKERS = 2
 
@@ -53,7 +56,8 @@ def split_of(group: str) -> str:
 
 def collect(out: Path) -> list[CaptionObject]:
     objects = (tuxpaint_objects() + noto_objects() + openmoji_objects(out / "sources")
-               + openclipart_objects() + gcompris_objects(out / "sources"))
+               + openclipart_objects() + gcompris_objects(out / "sources")
+               + art4apps_objects(out / "sources"))
     return sorted(objects, key=lambda o: (SOURCES.index(o.source), o.key))
 
 

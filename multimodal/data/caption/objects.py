@@ -38,7 +38,7 @@ SKIPPED_EMOJI_GROUPS = {"symbols", "flags", "component", "extras-openmoji", "ext
 class CaptionObject:
     key: str  # unique: source:id
     group: str  # the held-out unit: one emoji (both drawings) or one stamp
-    source: str  # tuxpaint | noto | openmoji | openclipart | gcompris
+    source: str  # tuxpaint | noto | openmoji | openclipart | gcompris | art4apps
     name: str  # what the object is called, for the name hit rate
     caption: str  # the caption of the object alone
     phrase: Phrase | None  # for scenes; None where the caption is not a noun phrase
