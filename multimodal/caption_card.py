@@ -9,7 +9,7 @@ from pathlib import Path
 from .bundle import CARD_NAME, CONFIG_NAME, find_bundles
 from .caption_ceiling import format_ceiling
 from .caption_eval import format_table
-from .data.caption.build import SOURCES, corpus_dir
+from .data.caption.build import SOURCES, TWINS_KEY, corpus_dir
 from .name_bank import BANK_NAME
 from .pipeline import Pipeline
 from .significance import EXPLAINED
@@ -47,8 +47,13 @@ def _counts(counts: dict | None) -> str:
     for source in SOURCES:
         lines.append(f"| {source} | " + " | ".join(f"{objects.get(f'{source}/{s}', 0):,}"
                                                    for s in ("train", "dev", "test")) + " |")
+    twins = counts.get(TWINS_KEY, {})
+    left_out = "" if not twins else (
+        f". Left out of dev and test: {sum(twins.values())} held-out objects whose picture "
+        "is a training picture's twin (the same drawing under another name or source, "
+        "found by `data/caption/twins.py`)")
     return "\n".join(lines) + "\n\nPictures: " + ", ".join(
-        f"{k} {v:,}" for k, v in _pictures(counts).items())
+        f"{k} {v:,}" for k, v in _pictures(counts).items()) + left_out + "."
 
 
 def _decoder_share(examples: int, bundle: Path, counts: dict | None) -> str:
@@ -169,8 +174,8 @@ def write_card(pipe: Pipeline, table: list[dict], bundle: Path) -> None:
         "sentence written by a person, kept as it is), Noto Color Emoji (Debian) and OpenMoji "
         "(npm) with their Unicode names, and openclipart drawings (Debian `openclipart-svg`) "
         "whose titles, cleaned, are English words the folder or keywords agree with, and "
-        "GCompris's pictures named by what they show (Debian `gcompris-qt-data`; most are "
-        "real photos of animals, tools and household things), and the Art4Apps picture "
+        "GCompris's pictures named by what they show (Debian `gcompris-qt-data`; 104 of its "
+        "277 are real photos of animals, tools and household things), and the Art4Apps picture "
         "dictionary's drawings of named things (Debian `pysiogame`, cut out of their white "
         "paper). "
         "Each object is drawn alone at varied sizes, "

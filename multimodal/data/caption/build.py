@@ -28,6 +28,7 @@ from .objects import CaptionObject, noto_objects, openmoji_objects, picture, tux
 from .openclipart import openclipart_objects
 from .phrases import scene_caption
 from .render import Backgrounds, draw_scene, draw_single, wallpapers
+from .twins import twins_of_training
 
 TEST_SHARE, DEV_SHARE = 0.10, 0.05
 # Pictures per object alone (the human-written Tux Paint captions weigh more) and scenes.
@@ -42,6 +43,7 @@ SOURCES = ("noto", "openclipart", "openmoji", "tuxpaint", "gcompris", "art4apps"
 # trained anew.
 SCENE_SOURCES = {"noto", "openclipart", "openmoji", "tuxpaint"}
 WORKERS = 2
+TWINS_KEY = "held-out twins of a training picture (left out)"  # in counts.json
 
 
 def corpus_dir() -> Path:
@@ -77,13 +79,15 @@ def _scenes(pool: list[CaptionObject], split: str) -> list[dict]:
     return scenes
 
 
-def plan(objects: list[CaptionObject]) -> dict[str, list[dict]]:
+def plan(objects: list[CaptionObject], twins: set[str] = frozenset()) -> dict[str, list[dict]]:
     """Every picture to draw: {split: [{kind, objects: [keys]}]}; deterministic. Each split
     lists the scene sources' single pictures, then the scenes, then the later sources'
-    single pictures, so that adding a source moves no earlier picture."""
+    single pictures, so that adding a source moves no training picture. Held-out objects
+    in `twins` (a training picture's twin, twins.py) are left out."""
     by_split: dict[str, list[CaptionObject]] = {"train": [], "dev": [], "test": []}
     for obj in objects:
-        by_split[split_of(obj.group)].append(obj)
+        if (split := split_of(obj.group)) == "train" or obj.key not in twins:
+            by_split[split].append(obj)
     items: dict[str, list[dict]] = {}
     for split, scene_split, pool in (("train", "train", by_split["train"]),
                                      ("dev", "dev", by_split["dev"]),
@@ -164,12 +168,15 @@ def build(out: Path | None = None) -> dict:
                               "pip install -r requirements-data.txt") from None
     out = out or corpus_dir()
     objects = collect(out)
-    items = plan(objects)
+    twins = twins_of_training(objects, split_of, WORKERS)
+    items = plan(objects, twins)
     table = {o.key: o for o in objects}
     (out / "objects.jsonl").write_text(
         "".join(json.dumps(asdict(o)) + "\n" for o in objects), encoding="utf-8")
     counts: dict = {"objects": dict(Counter(f"{o.source}/{split_of(o.group)}"
-                                            for o in objects))}
+                                            for o in objects if o.key not in twins)),
+                    TWINS_KEY: dict(Counter(
+                        f"{o.source}/{split_of(o.group)}" for o in objects if o.key in twins))}
     with ProcessPoolExecutor(WORKERS, initializer=_init_worker, initargs=(table, out)) as pool:
         for split, todo in items.items():
             tasks = [(split, n, item, picture_path(split, n, item))

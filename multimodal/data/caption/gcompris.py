@@ -52,6 +52,9 @@ NOT_THINGS = {"color", "orange color", "black", "blue", "brown", "gray", "green"
 RENAMED = {"geothermal": "geothermal plant", "solar": "solar panel", "bulb": "light bulb",
            "screw driver": "screwdriver"}
 PER_NAME = 4  # 28 photos are all "fish"
+# The folders of real photos; `lang`'s word pictures are the Art4Apps dictionary's drawings,
+# many-coloured enough to pass the colour test for a photo.
+PHOTO_BUNDLES = {"erase", "explore_farm_animals", "explore_world_animals", "categorization"}
 PICTURE = (".webp", ".svg", ".png")
 
 
@@ -104,5 +107,6 @@ def gcompris_objects(work: Path, bundles: Path = BUNDLES) -> list[CaptionObject]
                 key=f"gcompris:{picture.parent.name}/{picture.name}", group=f"gcompris:{name}",
                 source="gcompris", name=phrase[1], caption=single_caption(phrase),
                 phrase=phrase, file=str(picture),
-                photo=picture.suffix == ".webp" and is_photo(picture)))
+                photo=(picture.parent.name in PHOTO_BUNDLES and picture.suffix == ".webp"
+                       and is_photo(picture))))
     return found
