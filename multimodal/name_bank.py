@@ -37,6 +37,10 @@ RANK = 352  # 128 lost points of top 1 on dev, the full 1,280 gained none
 # Unit-length features times this: logits in a range a softmax can be sure with.
 FEATURE_SCALE = 10.0
 EPOCHS = 20
+# Heavy smoothing: most unseen objects are none of the training names, so a classifier
+# that keeps some doubt ranks the right one first more often (docs/experiments/
+# caption-name-classifier.md, caption-art4apps.md).
+LABEL_SMOOTHING = 0.5
 KEYS = ("down", "out", "bias")
 
 
@@ -85,7 +89,7 @@ class NameBank:
         down, out = weight(rank, x.shape[1]), weight(len(vocabulary), rank)
         bias = torch.zeros(len(vocabulary), requires_grad=True)
         optimiser = torch.optim.AdamW([down, out, bias], lr=1e-3, weight_decay=1e-4)
-        loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.1)
+        loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=LABEL_SMOOTHING)
         for _ in tqdm(range(epochs), desc="name classifier", unit="epoch"):
             for batch in torch.randperm(len(x), generator=generator).split(256):
                 optimiser.zero_grad()

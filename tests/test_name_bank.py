@@ -57,7 +57,8 @@ def test_a_scene_teaches_each_of_its_objects_names():
                           rank=8, epochs=60)
     likely = bank.likely_names(torch.from_numpy(scene[None]))[0]
     cat, apple, boat = (likely.get(bank.names.index(n), 0.0) for n in ("cat", "apple", "boat"))
-    assert cat > 0.3 and boat > 0.3 and apple < 0.1
+    # label smoothing leaves every name a floor (0.5 / 3 here); the scene's two stand far above it
+    assert cat > 0.3 and boat > 0.3 and apple < min(cat, boat) / 2
 
 
 def test_a_bank_whose_names_and_classifier_disagree_is_a_clear_error(tmp_path):
