@@ -14,6 +14,7 @@ import hashlib
 import json
 import random
 from collections import Counter
+from collections.abc import Set
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
@@ -35,8 +36,9 @@ TEST_SHARE, DEV_SHARE = 0.10, 0.05
 SINGLES = {"tuxpaint": 8, "noto": 2, "openmoji": 2, "openclipart": 2, "gcompris": 4,
            "art4apps": 6}
 SCENES = {"train": 8_000, "dev": 150, "test_scene": 400}
-# A picture's seed is its place in the plan, so a new source goes last: every picture drawn
-# before stays as it was (and so do the cached features and the scores on it).
+# A picture's seed is its place in the plan, so a new source goes last: every training
+# picture drawn before stays as it was (and so do the cached features). Held-out pictures
+# after a newly found twin (twins.py) are drawn anew.
 SOURCES = ("noto", "openclipart", "openmoji", "tuxpaint", "gcompris", "art4apps")
 # The scenes draw from these: a source added to them would redraw every scene, so GCompris
 # and Art4Apps (added after the shipped decoder was trained) join when a decoder is next
@@ -79,7 +81,7 @@ def _scenes(pool: list[CaptionObject], split: str) -> list[dict]:
     return scenes
 
 
-def plan(objects: list[CaptionObject], twins: set[str] = frozenset()) -> dict[str, list[dict]]:
+def plan(objects: list[CaptionObject], twins: Set[str] = frozenset()) -> dict[str, list[dict]]:
     """Every picture to draw: {split: [{kind, objects: [keys]}]}; deterministic. Each split
     lists the scene sources' single pictures, then the scenes, then the later sources'
     single pictures, so that adding a source moves no training picture. Held-out objects
