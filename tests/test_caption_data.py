@@ -12,7 +12,14 @@ import pytest
 
 from multimodal.data.caption import objects as objs
 from multimodal.data.caption import openclipart as oc
-from multimodal.data.caption.build import picture_path, plan, remove_stale, split_of
+from multimodal.data.caption.build import (
+    SCENE_SOURCES,
+    SOURCES,
+    picture_path,
+    plan,
+    remove_stale,
+    split_of,
+)
 from multimodal.data.caption.phrases import (
     names_object,
     phrase_from_name,
@@ -54,9 +61,23 @@ def test_name_hit_ignores_colours_and_generic_words():
     assert not names_object("A happy face.", "grinning face")
 
 
-def _object(group: str, key: str | None = None) -> objs.CaptionObject:
-    return objs.CaptionObject(key=key or group, group=group, source="noto", name=group,
+def _object(group: str, key: str | None = None, source: str = "noto") -> objs.CaptionObject:
+    return objs.CaptionObject(key=key or group, group=group, source=source, name=group,
                               caption=f"A {group}.", phrase=("a", group), file="x")
+
+
+@pytest.mark.parametrize("later", [s for s in SOURCES if s not in SCENE_SOURCES])
+def test_a_later_source_moves_no_earlier_picture(later: str):
+    earlier = [_object(f"tuxpaint:thing{i}", source="tuxpaint") for i in range(300)]
+    before = plan(earlier)
+    after = plan(earlier + [_object(f"{later}:thing{i}", source=later) for i in range(60)])
+    for split, items in before.items():
+        old = [picture_path(split, n, item) for n, item in enumerate(items)]
+        new = [picture_path(split, n, item) for n, item in enumerate(after[split])]
+        assert new[:len(old)] == old, split  # same pictures, same seeds
+    added = [item for items in after.values() for item in items
+             if any(k.startswith(f"{later}:") for k in item["objects"])]
+    assert added and all(item["kind"] == "single" for item in added)
 
 
 def test_held_out_objects_never_appear_in_training_pictures():
