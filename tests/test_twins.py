@@ -7,7 +7,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from multimodal.data.caption.build import plan
-from multimodal.data.caption.objects import CaptionObject
+from multimodal.data.caption.objects import CaptionObject, drawable_picture
 from multimodal.data.caption.twins import twins_of_training
 
 
@@ -54,3 +54,14 @@ def test_the_plan_leaves_twins_out_of_dev_and_test_only():
     shown = {k for split in ("dev", "test_single", "test_scene") for item in fewer[split]
              for k in item["objects"]}
     assert not shown & (twins - {"o1"}) and shown == held_out - twins
+
+
+def test_an_undrawable_picture_is_skipped_not_a_crash(tmp_path: Path):
+    red = drawing(tmp_path / "red.png", "red")
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    assert drawable_picture(thing("test-broken", broken)) is None
+    assert drawable_picture(thing("train-red", red)).size == (101, 61)  # cropped to it
+    objects = [thing("train-red", red), thing("test-broken", broken), thing("test-red", red)]
+    assert twins_of_training(objects, lambda group: group.split("-")[0],
+                             workers=1) == {"test-red"}

@@ -25,7 +25,13 @@ from ...errors import MultimodalError
 from ..cache import cache_dir
 from .art4apps import art4apps_objects
 from .gcompris import gcompris_objects
-from .objects import CaptionObject, noto_objects, openmoji_objects, picture, tuxpaint_objects
+from .objects import (
+    CaptionObject,
+    drawable_picture,
+    noto_objects,
+    openmoji_objects,
+    tuxpaint_objects,
+)
 from .openclipart import openclipart_objects
 from .phrases import scene_caption
 from .render import Backgrounds, draw_scene, draw_single, wallpapers
@@ -112,10 +118,8 @@ def _init_worker(objects: dict[str, CaptionObject], out: Path) -> None:
 
 def _pictures(objects: list[CaptionObject]) -> list | None:
     """The objects' pictures, or None when one cannot be drawn (a broken or unsafe SVG)."""
-    try:
-        return [picture(o) for o in objects]
-    except Exception:  # cairosvg/PIL raise many kinds; the picture is just left out
-        return None
+    pictures = [drawable_picture(o) for o in objects]
+    return None if any(p is None for p in pictures) else pictures
 
 
 def picture_path(split: str, n: int, item: dict) -> str:

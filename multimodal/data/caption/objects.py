@@ -182,3 +182,12 @@ def picture(obj: CaptionObject, size: int = 256) -> Image.Image:
             im.thumbnail((size * 2, size * 2))
     box = im.getchannel("A").point(lambda a: 255 if a > 8 else 0).getbbox()
     return im.crop(box) if box else im
+
+
+def drawable_picture(obj: CaptionObject) -> Image.Image | None:
+    """`picture(obj)`, or None when it cannot be drawn (a broken or unsafe SVG): such an
+    object is left out of the corpus."""
+    try:
+        return picture(obj)
+    except Exception:  # cairosvg/PIL raise many kinds
+        return None

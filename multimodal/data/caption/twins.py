@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 from PIL import Image
 
-from .objects import CaptionObject, picture
+from .objects import CaptionObject, drawable_picture
 
 SHAPE_BITS = 4  # of 64 difference-hash bits that may differ
 COLOUR = 12.0  # mean absolute difference of the 16x16 colour thumbnails, of 255
@@ -29,10 +29,7 @@ def fingerprint(image: Image.Image) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _fingerprint_of(obj: CaptionObject) -> tuple[np.ndarray, np.ndarray] | None:
-    try:
-        return fingerprint(picture(obj))
-    except Exception:  # an undrawable picture is left out of the corpus anyway
-        return None
+    return None if (image := drawable_picture(obj)) is None else fingerprint(image)
 
 
 def twins_of_training(objects: list[CaptionObject], split_of, workers: int = 2) -> set[str]:
