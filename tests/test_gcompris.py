@@ -91,3 +91,13 @@ def test_gcompris_pictures_are_named_objects_held_out_by_name(tmp_path: Path):
     drawn = next(o for o in found if o.file.endswith(".svg"))
     assert not drawn.photo and picture(drawn).mode == "RGBA"
 
+
+
+@pytest.mark.skipif(not oc.WORDS.exists(), reason="wamerican not installed")
+def test_two_pictures_with_one_file_name_in_a_bundle_are_refused(tmp_path: Path, monkeypatch):
+    # Both would be extracted to one file: the corpus would show one picture under two keys.
+    tools, others = (gc.ACTIVITIES + folder for _, folder in gc.PICKS[4:6])
+    monkeypatch.setattr(gc, "read_resources", lambda path: iter([
+        (f"{tools}/hammer.webp", b"one"), (f"{others}/hammer.webp", b"two")]))
+    with pytest.raises(MultimodalError, match="two pictures named hammer.webp"):
+        gc.pictures_by_name(tmp_path / "work", bundles=tmp_path)

@@ -82,12 +82,17 @@ def pictures_by_name(work: Path, bundles: Path = BUNDLES) -> dict[str, list[Path
     by_name: dict[str, list[Path]] = defaultdict(list)
     for bundle in sorted({b for b, _ in PICKS}):
         folders = {ACTIVITIES + f for b, f in PICKS if b == bundle}
+        written: dict[str, str] = {}  # file name -> its path inside the bundle
         for inside, content in read_resources(bundles / f"{bundle}.rcc"):
             folder, _, file_name = inside.rpartition("/")
             if folder not in folders or not file_name.endswith(PICTURE):
                 continue
             if not is_thing(name := name_of(file_name)):
                 continue
+            if written.setdefault(file_name, inside) != inside:  # one file, two pictures
+                raise MultimodalError(f"{bundle}.rcc holds two pictures named {file_name} "
+                                      f"({written[file_name]}, {inside}); extract them to "
+                                      "separate files before this source can use both")
             target = work / "gcompris" / bundle / file_name
             if not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
