@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import sys
 from collections import Counter
 from collections.abc import Set
 from concurrent.futures import ProcessPoolExecutor
@@ -173,6 +174,7 @@ def build(out: Path | None = None) -> dict:
         raise MultimodalError("drawing the SVG pictures needs cairosvg: "
                               "pip install -r requirements-data.txt") from None
     out = out or corpus_dir()
+    print("reading the objects of every source", file=sys.stderr)
     objects = collect(out)
     twins = twins_of_training(objects, split_of, WORKERS)
     items = plan(objects, twins)

@@ -12,6 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 from PIL import Image
+from tqdm import tqdm
 
 from .objects import CaptionObject, drawable_picture
 
@@ -36,7 +37,8 @@ def twins_of_training(objects: list[CaptionObject], split_of, workers: int = 2) 
     """The keys of held-out objects (split_of(group) is not 'train') whose picture is a twin
     of a training object's picture."""
     with ProcessPoolExecutor(workers) as pool:
-        prints = list(pool.map(_fingerprint_of, objects, chunksize=32))
+        prints = list(tqdm(pool.map(_fingerprint_of, objects, chunksize=32),
+                           total=len(objects), desc="look for held-out twins", unit=" objects"))
     train = [i for i, (o, f) in enumerate(zip(objects, prints, strict=True))
              if f is not None and split_of(o.group) == "train"]
     if not train:
