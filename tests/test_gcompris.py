@@ -92,7 +92,6 @@ def test_gcompris_pictures_are_named_objects_held_out_by_name(tmp_path: Path):
     assert not drawn.photo and picture(drawn).mode == "RGBA"
 
 
-
 @pytest.mark.skipif(not oc.WORDS.exists(), reason="wamerican not installed")
 def test_two_pictures_with_one_file_name_in_a_bundle_are_refused(tmp_path: Path, monkeypatch):
     # Both would be extracted to one file: the corpus would show one picture under two keys.
